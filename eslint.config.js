@@ -1,0 +1,68 @@
+// Lint rules that hold the architecture in place (see docs/architecture.md, "Dependency rules").
+import tseslint from 'typescript-eslint';
+
+const noServiceImports = {
+  group: ['@w3pool/listener', '@w3pool/was', '@w3pool/worker', '@w3pool/launcher', '**/services/**'],
+  message:
+    'Services never import each other: they cooperate through Redis and the shared packages (packages/protocol), as http.sys, WAS and w3wp do through queues and configuration.',
+};
+
+export default tseslint.config(
+  { ignores: ['**/dist/**', '**/node_modules/**', 'config/**', '**/*.js', '**/*.cjs', '**/*.mjs'] },
+  ...tseslint.configs.recommendedTypeChecked,
+  {
+    languageOptions: {
+      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+    },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/switch-exhaustiveness-check': 'error',
+      '@typescript-eslint/consistent-type-imports': 'error',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
+    },
+  },
+  {
+    files: ['services/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [noServiceImports] }] },
+  },
+  {
+    files: ['packages/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['@w3pool/listener', '@w3pool/was', '@w3pool/worker', '@w3pool/launcher', '**/services/**'],
+              message: 'Packages are libraries: they never depend on a service.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['packages/extensions/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['@w3pool/*', '!@w3pool/extension-sdk'],
+              message: 'An extension imports only the SDK, so it can be built and versioned on its own, like an ISAPI DLL.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['**/*.test.ts', 'test/**/*.ts', 'bench/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-non-null-assertion': 'off',
+      '@typescript-eslint/no-unsafe-assignment': 'off',
+      '@typescript-eslint/no-unsafe-member-access': 'off',
+    },
+  },
+);

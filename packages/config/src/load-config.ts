@@ -1,0 +1,85 @@
+import { readFile } from 'node:fs/promises';
+import { dirname, isAbsolute, resolve } from 'node:path';
+import type { TSchema } from '@sinclair/typebox';
+import { Value } from '@sinclair/typebox/value';
+import { parseDocument } from 'yaml';
+import { ConfigError, type ConfigIssue } from './config-error.js';
+import { checkReferences } from './config-references.js';
+import { BINDING_INFORMATION_PATTERN } from './schema/site.js';
+import { W3poolConfigSchema, type W3poolConfig } from './schema/w3pool-config.js';
+
+/**
+ * Validate a configuration tree: fill IIS defaults, check the schema, check cross-references, and resolve
+ * relative paths against `baseDir`. Throws ConfigError naming each JSON pointer and reason; returns a new
+ * object and never touches its input, so a refused change leaves whatever the caller holds untouched.
+ */
+export function validateConfig(raw: unknown, options: { source: string; baseDir: string }): W3poolConfig {
+  const candidate = Value.Default(W3poolConfigSchema, Value.Clone(raw ?? {}));
+  const schemaIssues = firstIssuePerPointer(candidate);
+  if (schemaIssues.length > 0) throw new ConfigError('CONFIG_INVALID', options.source, schemaIssues);
+
+  const config = candidate as W3poolConfig;
+  const referenceIssues = checkReferences(config);
+  if (referenceIssues.length > 0) throw new ConfigError('CONFIG_INVALID', options.source, referenceIssues);
+  return resolvePaths(config, options.baseDir);
+}
+
+/** Parse YAML text (JSON is YAML too) and validate it. */
+export function parseConfig(text: string, options: { source: string; baseDir: string }): W3poolConfig {
+  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    throw new ConfigError(
+      'CONFIG_SYNTAX',
+      options.source,
+      doc.errors.map((e) => ({ pointer: '', reason: e.message.split('\n')[0] ?? e.message })),
+    );
+  }
+  return validateConfig(doc.toJS(), options);
+}
+
+export async function loadConfigFile(path: string): Promise<W3poolConfig> {
+  const file = resolve(path);
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    throw new ConfigError('CONFIG_UNREADABLE', file, [{ pointer: '', reason: (error as Error).message }]);
+  }
+  return parseConfig(text, { source: file, baseDir: dirname(file) });
+}
+
+function firstIssuePerPointer(value: unknown): ConfigIssue[] {
+  const issues = new Map<string, string>();
+  for (const error of Value.Errors(W3poolConfigSchema, value)) {
+    // A union reports one error per branch; the first one per location is the useful one.
+    if (!issues.has(error.path)) issues.set(error.path, describe(error.schema, error.message, error.value));
+    if (issues.size >= 20) break;
+  }
+  return [...issues].map(([pointer, reason]) => ({ pointer, reason }));
+}
+
+/** TypeBox's messages, reworded where they would show a regex or an anonymous union to an admin. */
+function describe(schema: TSchema, message: string, value: unknown): string {
+  let reason = message;
+  const choices = (schema.anyOf as TSchema[] | undefined)?.map((branch) => branch.const as unknown);
+  if (choices?.every((c) => typeof c === 'string')) reason = `Expected one of ${choices.join(', ')}`;
+  else if (typeof schema.pattern === 'string' && schema.pattern.includes(':[0-5]')) {
+    reason = 'Expected an IIS timespan [d.]hh:mm:ss[.fff], such as 00:01:30';
+  } else if (schema.pattern === BINDING_INFORMATION_PATTERN) {
+    reason = 'Expected IP:port:host, such as *:80: or 127.0.0.1:8080:www.contoso.com';
+  }
+  return value === undefined ? `${reason} (missing)` : `${reason}, got ${JSON.stringify(value)}`;
+}
+
+function resolvePaths(config: W3poolConfig, baseDir: string): W3poolConfig {
+  const absolute = (p: string) => (isAbsolute(p) ? p : resolve(baseDir, p));
+  for (const site of config.sites) {
+    for (const app of site.applications) {
+      for (const vdir of app.virtualDirectories) vdir.physicalPath = absolute(vdir.physicalPath);
+    }
+  }
+  for (const handler of config.webServer.handlers.list) {
+    if (handler.type && (handler.type.startsWith('.') || isAbsolute(handler.type))) handler.type = absolute(handler.type);
+  }
+  return config;
+}

@@ -1,0 +1,29 @@
+// What a handler sees of a request: the ISAPI EXTENSION_CONTROL_BLOCK's fields under readable names.
+
+export interface HandlerRequest {
+  /** Unique request id (also in logs). */
+  readonly id: string;
+  /** REQUEST_METHOD */
+  readonly method: string;
+  /** UNENCODED_URL: path and query as the client sent them. */
+  readonly rawUrl: string;
+  /** URL: the decoded, normalised path. */
+  readonly path: string;
+  /** QUERY_STRING, without `?`. */
+  readonly query: string;
+  /** SERVER_PROTOCOL version (`1.1`). */
+  readonly httpVersion: string;
+  /** Request headers, names lower-cased; repeated headers joined with `, ` (cookie with `; `). */
+  readonly headers: ReadonlyMap<string, string>;
+  /** Body bytes (lpbData). */
+  readonly body: Uint8Array;
+  readonly remoteAddress: string;
+  readonly remotePort: number;
+  readonly localAddress: string;
+  readonly localPort: number;
+  readonly site: { readonly id: number; readonly name: string };
+  /** The application the request belongs to: its virtual path and root directory (APPL_PHYSICAL_PATH). */
+  readonly application: { readonly path: string; readonly physicalPath: string };
+  /** PATH_TRANSLATED: the file system path the URL maps to. Always inside a virtual directory's root. */
+  readonly physicalPath: string;
+}

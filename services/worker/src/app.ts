@@ -1,0 +1,78 @@
+import { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { followConfig, type PublishedConfig } from '@w3pool/config';
+import { W3poolError } from '@w3pool/protocol';
+import { extensionLogger } from './extension-logger.js';
+import { createJobConsumer } from './job-consumer.js';
+import { RequestPipeline } from './request-pipeline.js';
+
+export interface WorkerOptions {
+  redisUrl: string;
+  /** The application pool this worker process serves. */
+  pool: string;
+  log: Logger;
+}
+
+export interface WorkerService {
+  start(): void;
+  close(): Promise<void>;
+}
+
+/**
+ * The w3wp composition root: waits for WAS's configuration, loads the pool's extensions into a pipeline,
+ * and builds the queue consumer. Nothing is consumed until start().
+ */
+export async function buildWorker(options: WorkerOptions): Promise<WorkerService> {
+  const { pool, log } = options;
+  const extLog = extensionLogger(log);
+  let pipeline: RequestPipeline | undefined;
+  let consumer: ReturnType<typeof createJobConsumer> | undefined;
+
+  const poolOf = (published: PublishedConfig) => published.config.applicationPools.find((p) => p.name === pool);
+
+  const follower = followConfig(options.redisUrl, {
+    onChange: (next, previous) => {
+      if (!previous || !consumer) return; // the first version is built below
+      if (!poolOf(next)) {
+        log.error({ version: next.version }, 'the new configuration no longer defines this pool; keeping the previous one');
+        return;
+      }
+      void RequestPipeline.build(next.config, pool, extLog).then((fresh) => {
+        const old = pipeline;
+        pipeline = fresh;
+        if (consumer) consumer.concurrency = poolOf(next)?.workerConcurrency ?? consumer.concurrency;
+        log.info({ version: next.version }, 'configuration applied');
+        return old?.retire();
+      });
+    },
+    onError: (error) => log.error({ err: error }, 'configuration could not be read'),
+  });
+
+  const first = await follower.first;
+  const poolConfig = poolOf(first);
+  if (!poolConfig) {
+    await follower.close();
+    throw new W3poolError('WORKER_POOL_NOT_CONFIGURED', `pool "${pool}" is not in /applicationPools (configuration version ${first.version})`);
+  }
+  pipeline = await RequestPipeline.build(first.config, pool, extLog);
+
+  const connection = new Redis(options.redisUrl, { maxRetriesPerRequest: null });
+  const publisher = new Redis(options.redisUrl, { maxRetriesPerRequest: null });
+  const current = () => pipeline as RequestPipeline;
+  const queueConsumer = createJobConsumer({ pool, concurrency: poolConfig.workerConcurrency, connection, publisher, pipeline: current, log });
+  consumer = queueConsumer;
+
+  return {
+    start: () => {
+      void queueConsumer.run().catch((error: unknown) => log.error({ err: error }, 'queue consumer stopped'));
+      log.info({ pool, concurrency: poolConfig.workerConcurrency, configVersion: first.version }, 'worker ready');
+    },
+    close: async () => {
+      // Finish the requests in flight (BullMQ waits for active jobs), then terminate the extensions.
+      await queueConsumer.close();
+      await current().retire();
+      await follower.close();
+      await Promise.all([connection.quit(), publisher.quit()]).catch(() => undefined);
+    },
+  };
+}

@@ -1,0 +1,165 @@
+import type { Application, Site, W3poolConfig } from '@w3pool/config';
+import type { Extension, ExtensionLogger, Handler, HandlerRequest } from '@w3pool/extension-sdk';
+import { W3poolError, renderErrorPage, type ErrorCode, type ReplyMessage, type RequestJob } from '@w3pool/protocol';
+import { stat } from 'node:fs/promises';
+import { BufferedResponse } from './buffered-response.js';
+import { resolveExtension } from './extension-loader.js';
+import { selectHandler } from './handler-mapping.js';
+import { mapPath } from './map-path.js';
+
+interface LoadedHandler {
+  handler?: Handler;
+  extension?: Extension;
+  loadError?: string;
+}
+
+/**
+ * The worker's integrated pipeline for one configuration version, in IIS's stage order:
+ * BeginRequest → MapRequestHandler (map path, select the handler mapping) → ExecuteRequestHandler →
+ * EndRequest. Extensions are loaded once when the pipeline is built (GetExtensionVersion) and
+ * terminated when it retires after its last request (TerminateExtension).
+ */
+export class RequestPipeline {
+  private readonly handlers: LoadedHandler[];
+  private inFlight = 0;
+  private retired = false;
+  private drained: (() => void) | undefined;
+
+  private constructor(
+    readonly config: W3poolConfig,
+    private readonly pool: string,
+    private readonly log: ExtensionLogger,
+    handlers: LoadedHandler[],
+  ) {
+    this.handlers = handlers;
+  }
+
+  static async build(config: W3poolConfig, pool: string, log: ExtensionLogger): Promise<RequestPipeline> {
+    const context = { pool, webServer: config.webServer, log };
+    const handlers = await Promise.all(
+      config.webServer.handlers.list.map(async (mapping): Promise<LoadedHandler> => {
+        try {
+          const extension = await resolveExtension(mapping);
+          return { extension, handler: await extension.load(context) };
+        } catch (error) {
+          const loadError = `handler mapping "${mapping.name}": ${(error as Error).message}`;
+          log.error('extension failed to load; requests mapped to it get 500.21', { mapping: mapping.name, error: loadError });
+          return { loadError };
+        }
+      }),
+    );
+    return new RequestPipeline(config, pool, log, handlers);
+  }
+
+  async execute(job: RequestJob, signal: AbortSignal): Promise<Omit<ReplyMessage, 'worker'>> {
+    this.inFlight += 1;
+    const response = new BufferedResponse();
+    try {
+      await this.run(job, response, signal);
+      if (!response.ended) response.end();
+      return { id: job.id, status: response.statusCode, substatus: response.substatus, headers: response.headers, body: response.body() };
+    } catch (error) {
+      return this.errorReply(job, response, error);
+    } finally {
+      this.inFlight -= 1;
+      if (this.retired && this.inFlight === 0) this.drained?.();
+    }
+  }
+
+  /** Stop using this pipeline: wait for its requests to finish, then terminate its extensions. */
+  async retire(): Promise<void> {
+    this.retired = true;
+    if (this.inFlight > 0) await new Promise<void>((resolve) => (this.drained = resolve));
+    const extensions = new Set(this.handlers.map((h) => h.extension).filter((e): e is Extension => e !== undefined));
+    for (const extension of extensions) {
+      try {
+        await extension.terminate?.();
+      } catch (error) {
+        this.log.warn('extension terminate failed', { extension: extension.name, error: (error as Error).message });
+      }
+    }
+  }
+
+  private async run(job: RequestJob, response: BufferedResponse, signal: AbortSignal): Promise<void> {
+    // BeginRequest: find the site and application the listener routed to.
+    const site = this.config.sites.find((s) => s.id === job.siteId);
+    const application = site?.applications.find((a) => a.path === job.appPath);
+    if (!site || !application || application.applicationPool !== this.pool) {
+      throw new W3poolError('WORKER_NO_APPLICATION', `${job.siteName}${job.appPath} in pool ${this.pool}`);
+    }
+    // MapRequestHandler.
+    const mapped = mapPath(application, job.path);
+    if (!mapped) throw new W3poolError('WORKER_NOT_FOUND', job.path);
+    const selection = selectHandler(this.config.webServer.handlers.list, job.method, job.path);
+    if (selection.kind === 'none') throw new W3poolError('WORKER_NO_HANDLER', job.path);
+    if (selection.kind === 'verb-not-allowed') throw new W3poolError('WORKER_VERB_NOT_ALLOWED', `${job.method} ${job.path}`);
+    await checkResourceType(selection.mapping.resourceType, mapped.physicalPath, job.path);
+    const loaded = this.handlers[selection.index];
+    if (!loaded?.handler) throw new W3poolError('EXT_HANDLER_LOAD_FAILED', loaded?.loadError);
+
+    // ExecuteRequestHandler.
+    await loaded.handler(toHandlerRequest(job, site, application, mapped.physicalPath), response, signal);
+  }
+
+  private errorReply(job: RequestJob, response: BufferedResponse, error: unknown): Omit<ReplyMessage, 'worker'> {
+    const known = error instanceof W3poolError;
+    const code: ErrorCode = known ? error.code : 'WORKER_HANDLER_FAILED';
+    if (!known || error.status >= 500) {
+      this.log.error('request failed', { id: job.id, url: job.rawUrl, code, error: (error as Error)?.stack ?? String(error) });
+    }
+    const w3 = known ? error : new W3poolError(code);
+    // Headers a handler set for the error (Allow, Content-Range) survive; body headers do not.
+    const headers = { ...response.headers };
+    for (const name of ['content-type', 'content-length', 'etag', 'last-modified', 'accept-ranges', 'cache-control']) delete headers[name];
+    headers['content-type'] = 'text/html; charset=utf-8';
+    return {
+      id: job.id,
+      status: w3.status,
+      substatus: w3.substatus,
+      headers,
+      // Detail can name internal paths; like IIS's DetailedLocalOnly, remote clients get the summary only.
+      body: Buffer.from(renderErrorPage(code, known && isLoopback(job.remoteAddress) ? w3.detail : undefined)),
+      errorCode: code,
+    };
+  }
+}
+
+async function checkResourceType(resourceType: string, physicalPath: string, urlPath: string): Promise<void> {
+  if (resourceType === 'Unspecified') return;
+  const info = await stat(physicalPath).catch(() => undefined);
+  const ok =
+    (resourceType === 'File' && info?.isFile()) ||
+    (resourceType === 'Directory' && info?.isDirectory()) ||
+    (resourceType === 'Either' && info !== undefined);
+  if (!ok) throw new W3poolError('WORKER_NOT_FOUND', urlPath);
+}
+
+function isLoopback(address: string): boolean {
+  return address === '::1' || address.startsWith('127.') || address.startsWith('::ffff:127.');
+}
+
+function toHandlerRequest(job: RequestJob, site: Site, application: Application, physicalPath: string): HandlerRequest {
+  const headers = new Map<string, string>();
+  for (const [name, value] of job.headers) {
+    const previous = headers.get(name);
+    headers.set(name, previous === undefined ? value : `${previous}${name === 'cookie' ? '; ' : ', '}${value}`);
+  }
+  const root = application.virtualDirectories.find((v) => v.path === '/')?.physicalPath ?? '';
+  return {
+    id: job.id,
+    method: job.method,
+    rawUrl: job.rawUrl,
+    path: job.path,
+    query: job.query,
+    httpVersion: job.httpVersion,
+    headers,
+    body: Buffer.from(job.body, 'base64'),
+    remoteAddress: job.remoteAddress,
+    remotePort: job.remotePort,
+    localAddress: job.localAddress,
+    localPort: job.localPort,
+    site: { id: site.id, name: site.name },
+    application: { path: application.path, physicalPath: root },
+    physicalPath,
+  };
+}
