@@ -1,4 +1,5 @@
 import { pino } from 'pino';
+import { stopOnSignals } from '@w3pool/runtime';
 import { buildListener } from './app.js';
 
 // http.sys: accepts HTTP on every bound endpoint and queues each request on its application pool's queue.
@@ -8,21 +9,8 @@ const log = pino({ base: { service: 'listener', pid: process.pid } });
 try {
   const listener = await buildListener({ redisUrl, log, listenerId: process.env.W3POOL_LISTENER_ID });
   await listener.start();
-  let stopping = false;
-  const stop = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    log.info({ signal }, 'shutting down: no new connections, finishing requests in flight');
-    listener.close().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        log.error({ err: error }, 'shutdown failed');
-        process.exit(1);
-      },
-    );
-  };
-  process.on('SIGTERM', () => stop('SIGTERM'));
-  process.on('SIGINT', () => stop('SIGINT'));
+  // Stopping is graceful: no new connections, requests in flight finish.
+  stopOnSignals(() => listener.close(), log);
 } catch (error) {
   log.fatal({ err: error }, 'listener failed to start');
   process.exit(1);

@@ -1,5 +1,6 @@
 import { pino } from 'pino';
 import { ConfigError } from '@w3pool/config';
+import { argument, stopOnSignals } from '@w3pool/runtime';
 import { buildWas } from './app.js';
 
 // WAS: owns the configuration and hands it to the listener and the pool workers.
@@ -20,9 +21,7 @@ try {
       log.error({ err: error, issues: (error as ConfigError).issues }, 'configuration change refused; the running configuration is unchanged');
     });
   });
-  const stop = () => void was.close().then(() => process.exit(0));
-  process.on('SIGTERM', stop);
-  process.on('SIGINT', stop);
+  stopOnSignals(() => was.close(), log);
 } catch (error) {
   if (error instanceof ConfigError) {
     // One line per problem, each naming its JSON pointer, on stderr where an admin looks first.
@@ -34,7 +33,3 @@ try {
   process.exit(1);
 }
 
-function argument(name: string): string | undefined {
-  const index = process.argv.indexOf(name);
-  return index >= 0 ? process.argv[index + 1] : undefined;
-}

@@ -65,7 +65,7 @@ export async function buildWorker(options: WorkerOptions): Promise<WorkerService
   return {
     start: () => {
       void queueConsumer.run().catch((error: unknown) => log.error({ err: error }, 'queue consumer stopped'));
-      log.info({ pool, concurrency: poolConfig.workerConcurrency, configVersion: first.version }, 'worker ready');
+      log.info({ concurrency: poolConfig.workerConcurrency, configVersion: first.version }, 'worker ready');
     },
     close: async () => {
       // Finish the requests in flight (BullMQ waits for active jobs), then terminate the extensions.

@@ -1,4 +1,5 @@
 import { pino } from 'pino';
+import { argument, stopOnSignals } from '@w3pool/runtime';
 import { buildWorker } from './app.js';
 
 // w3wp: one process serving one application pool. REDIS_URL and W3POOL_POOL (or --pool NAME) say where.
@@ -14,27 +15,9 @@ if (!pool) {
 try {
   const worker = await buildWorker({ redisUrl, pool, log });
   worker.start();
-  let stopping = false;
-  const stop = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    log.info({ signal }, 'draining: finishing requests in flight');
-    worker.close().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        log.error({ err: error }, 'shutdown failed');
-        process.exit(1);
-      },
-    );
-  };
-  process.on('SIGTERM', () => stop('SIGTERM'));
-  process.on('SIGINT', () => stop('SIGINT'));
+  // Stopping drains: requests in flight finish, then the extensions terminate.
+  stopOnSignals(() => worker.close(), log);
 } catch (error) {
   log.fatal({ err: error }, 'worker failed to start');
   process.exit(1);
-}
-
-function argument(name: string): string | undefined {
-  const index = process.argv.indexOf(name);
-  return index >= 0 ? process.argv[index + 1] : undefined;
 }

@@ -1,0 +1,40 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Redis } from 'ioredis';
+import { QUEUE_KEY_PREFIX, poolQueueName } from '@w3pool/protocol';
+import { httpRequest } from '../helpers/http-client.js';
+import { startSystem, type RunningSystem } from '../helpers/system.js';
+
+// The seed articles' reliability claim: http.sys keeps accepting and queueing while the worker is down,
+// and a restarted worker serves what waited.
+describe('the pool queue holds requests while no worker runs', () => {
+  let system: RunningSystem;
+  let redis: Redis;
+  beforeAll(async () => {
+    system = await startSystem();
+    redis = new Redis(system.redis.url);
+  });
+  afterAll(async () => {
+    redis?.disconnect();
+    await system?.stop();
+  });
+
+  it('completes a request sent while the worker was dead, once a worker starts again', async () => {
+    await system.worker.stop('SIGKILL');
+    const pending = httpRequest(`${system.baseUrl}/style.css`);
+
+    // Wait until the listener has queued it (the state, not a sleep).
+    const waitKey = `${QUEUE_KEY_PREFIX}:${poolQueueName('DefaultAppPool')}:wait`;
+    const deadline = Date.now() + 5000;
+    while ((await redis.llen(waitKey)) < 1) {
+      if (Date.now() > deadline) throw new Error('the request never reached the pool queue');
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+
+    const restartedAt = Date.now();
+    system.worker = await system.startWorker();
+    const res = await pending;
+    expect(Date.now() - restartedAt).toBeLessThan(5000);
+    expect(res.status).toBe(200);
+    expect(res.headers['x-w3pool-worker']).toBe(`DefaultAppPool/${system.worker.pid}`);
+  });
+});
