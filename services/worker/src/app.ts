@@ -1,3 +1,4 @@
+import { writeFile } from 'node:fs/promises';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { followConfig, type PublishedConfig } from '@w3pool/config';
@@ -10,6 +11,11 @@ export interface WorkerOptions {
   redisUrl: string;
   /** The application pool this worker process serves. */
   pool: string;
+  /**
+   * A file whose mtime the worker refreshes every 5 s while it consumes its queue with Redis connected:
+   * the container healthcheck reads it (the worker has no port to probe).
+   */
+  heartbeatFile?: string;
   log: Logger;
 }
 
@@ -62,12 +68,21 @@ export async function buildWorker(options: WorkerOptions): Promise<WorkerService
   const queueConsumer = createJobConsumer({ pool, concurrency: poolConfig.workerConcurrency, connection, publisher, pipeline: current, log });
   consumer = queueConsumer;
 
+  let heartbeat: NodeJS.Timeout | undefined;
+  const beat = () => {
+    if (options.heartbeatFile && queueConsumer.isRunning() && connection.status === 'ready') {
+      writeFile(options.heartbeatFile, String(Date.now())).catch((error: unknown) => log.warn({ err: error }, 'heartbeat file not written'));
+    }
+  };
+
   return {
     start: () => {
+      if (options.heartbeatFile) heartbeat = setInterval(beat, 5000).unref();
       void queueConsumer.run().catch((error: unknown) => log.error({ err: error }, 'queue consumer stopped'));
       log.info({ concurrency: poolConfig.workerConcurrency, configVersion: first.version }, 'worker ready');
     },
     close: async () => {
+      clearInterval(heartbeat);
       // Finish the requests in flight (BullMQ waits for active jobs), then terminate the extensions.
       await queueConsumer.close();
       await current().retire();

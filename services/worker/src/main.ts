@@ -13,7 +13,7 @@ if (!pool) {
 }
 
 try {
-  const worker = await buildWorker({ redisUrl, pool, log });
+  const worker = await buildWorker({ redisUrl, pool, log, heartbeatFile: process.env.W3POOL_HEARTBEAT_FILE });
   worker.start();
   // Stopping drains: requests in flight finish, then the extensions terminate.
   stopOnSignals(() => worker.close(), log);

@@ -1,0 +1,23 @@
+# One image for every w3pool service; docker-compose.yml picks the service with `command`.
+FROM node:20-bookworm-slim AS build
+RUN npm install -g pnpm@12.21.0
+WORKDIR /app
+COPY package.json pnpm-lock.yaml pnpm-workspace.yaml tsconfig.base.json tsconfig.json ./
+COPY packages ./packages
+COPY services ./services
+COPY tools ./tools
+COPY test/package.json ./test/package.json
+COPY bench/package.json ./bench/package.json
+RUN pnpm install --frozen-lockfile
+RUN pnpm exec tsc -b packages/runtime services/was services/listener services/worker tools/launcher \
+ && pnpm install --frozen-lockfile --prod
+
+FROM node:20-bookworm-slim
+ENV NODE_ENV=production
+WORKDIR /app
+COPY --from=build /app /app
+COPY config ./config
+USER node
+# WAS admin API; the listener's ports come from the site bindings in the configuration.
+EXPOSE 8172 8080
+CMD ["node", "services/was/dist/main.js", "--config", "/app/config/w3pool.yaml"]

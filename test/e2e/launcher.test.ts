@@ -1,0 +1,104 @@
+import { rm } from 'node:fs/promises';
+import { afterAll, describe, expect, it } from 'vitest';
+import { freePort } from '../helpers/free-port.js';
+import { httpRequest } from '../helpers/http-client.js';
+import { startRedis } from '../helpers/redis-server.js';
+import { startNode, type ServiceProcess } from '../helpers/service-process.js';
+import { siteConfig, writeConfig } from '../helpers/system.js';
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The pids the launcher reports in its "running:" line, by service name. */
+function reportedPids(line: string): Record<string, number> {
+  return Object.fromEntries([...line.matchAll(/([\w-]+) \([^)]*\) pid (\d+)/g)].map((m) => [m[1]!, Number(m[2])]));
+}
+
+async function launch(redisUrl: string | undefined): Promise<{ launcher: ServiceProcess; port: number; dir: string }> {
+  const port = await freePort();
+  const { file, dir } = await writeConfig(siteConfig(port));
+  const env: NodeJS.ProcessEnv = { W3POOL_WAS_PORT: String(await freePort()), REDIS_URL: redisUrl };
+  if (redisUrl === undefined) delete env.REDIS_URL;
+  const launcher = startNode('launcher', ['tools/launcher/dist/main.js', '--config', file], env);
+  return { launcher, port, dir };
+}
+
+// `pnpm start`: one command runs Redis, WAS, the listener and a worker per pool; Ctrl-C stops them all.
+describe('the launcher', () => {
+  const dirs: string[] = [];
+  afterAll(async () => {
+    await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
+  });
+
+  it('uses a REDIS_URL that answers, serves through the whole path, and leaves no process after Ctrl-C', async () => {
+    await using redis = await startRedis();
+    const { launcher, port, dir } = await launch(redis.url);
+    dirs.push(dir);
+    try {
+      const running = await launcher.waitForLine(/\[launcher\] running:/);
+      expect(launcher.output()).toContain(`using Redis at ${redis.url}`);
+      const pids = reportedPids(running);
+      expect(Object.keys(pids).sort()).toEqual(['listener', 'was', 'worker-defaultapppool']);
+
+      await launcher.waitForLine(/\[worker-defaultapppool\].*worker ready/);
+      await launcher.waitForLine(/\[listener\].*listener ready/);
+      const res = await httpRequest(`http://127.0.0.1:${port}/`);
+      expect(res.status).toBe(200);
+      expect(res.headers['x-w3pool-worker']).toBe(`DefaultAppPool/${pids['worker-defaultapppool']}`);
+
+      launcher.child.kill('SIGINT');
+      expect((await launcher.exited).code).toBe(0);
+      for (const [name, pid] of Object.entries(pids)) expect(alive(pid), `${name} (pid ${pid}) still running`).toBe(false);
+    } finally {
+      await launcher.stop('SIGKILL');
+    }
+  });
+
+  it('starts and stops its own redis-server when REDIS_URL does not answer', async () => {
+    const deadPort = await freePort();
+    const { launcher, port, dir } = await launch(`redis://127.0.0.1:${deadPort}`);
+    dirs.push(dir);
+    try {
+      const started = await launcher.waitForLine(/started redis-server on redis:\/\/127\.0\.0\.1:(\d+)/);
+      const redisPort = Number(/:(\d+) \(/.exec(started)?.[1]);
+      await launcher.waitForLine(/\[worker-defaultapppool\].*worker ready/);
+      await launcher.waitForLine(/\[listener\].*listener ready/);
+      expect((await httpRequest(`http://127.0.0.1:${port}/style.css`)).status).toBe(200);
+
+      launcher.child.kill('SIGINT');
+      await launcher.exited;
+      // The private Redis went with it: its port no longer accepts connections.
+      const { connect } = await import('node:net');
+      const refused = await new Promise<boolean>((resolve) => {
+        const socket = connect(redisPort, '127.0.0.1');
+        socket.once('connect', () => {
+          socket.destroy();
+          resolve(false);
+        });
+        socket.once('error', () => resolve(true));
+      });
+      expect(refused).toBe(true);
+    } finally {
+      await launcher.stop('SIGKILL');
+    }
+  });
+
+  it('names both ways to get Redis when there is none', async () => {
+    const { file, dir } = await writeConfig(siteConfig(await freePort()));
+    dirs.push(dir);
+    // A PATH without redis-server (node itself is found by its absolute path).
+    const bare = startNode('launcher', ['tools/launcher/dist/main.js', '--config', file], {
+      REDIS_URL: `redis://127.0.0.1:${await freePort()}`,
+      PATH: '/nonexistent',
+    });
+    expect((await bare.exited).code).toBe(1);
+    expect(bare.output()).toContain('apt-get install redis-server');
+    expect(bare.output()).toContain('docker compose up');
+  });
+});

@@ -1,0 +1,1 @@
+export { describeTopology, workerServiceName, type ServiceSpec } from './topology.js';
