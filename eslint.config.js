@@ -12,7 +12,10 @@ export default tseslint.config(
   ...tseslint.configs.recommendedTypeChecked,
   {
     languageOptions: {
-      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+      parserOptions: {
+        projectService: { allowDefaultProject: ['vitest.config.ts'] },
+        tsconfigRootDir: import.meta.dirname,
+      },
     },
     rules: {
       '@typescript-eslint/no-floating-promises': 'error',
@@ -33,7 +36,13 @@ export default tseslint.config(
         {
           patterns: [
             {
-              group: ['@w3pool/listener', '@w3pool/was', '@w3pool/worker', '@w3pool/launcher', '**/services/**'],
+              group: [
+                '@w3pool/listener',
+                '@w3pool/was',
+                '@w3pool/worker',
+                '@w3pool/launcher',
+                '**/services/**',
+              ],
               message: 'Packages are libraries: they never depend on a service.',
             },
           ],
@@ -50,7 +59,8 @@ export default tseslint.config(
           patterns: [
             {
               group: ['@w3pool/*', '!@w3pool/extension-sdk'],
-              message: 'An extension imports only the SDK, so it can be built and versioned on its own, like an ISAPI DLL.',
+              message:
+                'An extension imports only the SDK, so it can be built and versioned on its own, like an ISAPI DLL.',
             },
           ],
         },

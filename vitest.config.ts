@@ -4,7 +4,12 @@ import { defineConfig } from 'vitest/config';
 // processes, so they get longer timeouts. Each suite starts its own redis-server.
 export default defineConfig({
   test: {
-    include: ['packages/**/src/**/*.test.ts', 'services/*/src/**/*.test.ts', 'tools/*/src/**/*.test.ts', 'test/**/*.test.ts'],
+    include: [
+      'packages/**/src/**/*.test.ts',
+      'services/*/src/**/*.test.ts',
+      'tools/*/src/**/*.test.ts',
+      'test/**/*.test.ts',
+    ],
     exclude: ['**/node_modules/**', '**/dist/**'],
     testTimeout: 60_000,
     hookTimeout: 60_000,

@@ -16,7 +16,9 @@ interface ComposeService {
 // docker-compose.yml and the native launcher must describe one system: the same services, the same commands.
 describe('docker-compose.yml and the launcher', () => {
   it('run the same services with the same commands for the sample configuration', async () => {
-    const compose = parse(await readFile(join(repoRoot, 'docker-compose.yml'), 'utf8')) as { services: Record<string, ComposeService> };
+    const compose = parse(await readFile(join(repoRoot, 'docker-compose.yml'), 'utf8')) as {
+      services: Record<string, ComposeService>;
+    };
     const config = await loadConfigFile(join(repoRoot, 'config/w3pool.yaml'));
     const topology = describeTopology(config, '/app/config/w3pool.yaml');
 
@@ -27,7 +29,9 @@ describe('docker-compose.yml and the launcher', () => {
   });
 
   it('gives every service a healthcheck and starts nothing before what it needs is healthy', async () => {
-    const compose = parse(await readFile(join(repoRoot, 'docker-compose.yml'), 'utf8')) as { services: Record<string, ComposeService> };
+    const compose = parse(await readFile(join(repoRoot, 'docker-compose.yml'), 'utf8')) as {
+      services: Record<string, ComposeService>;
+    };
     for (const [name, service] of Object.entries(compose.services)) {
       expect(service.healthcheck?.test.length, `${name} healthcheck`).toBeGreaterThan(1);
       for (const [dependency, { condition }] of Object.entries(service.depends_on ?? {})) {

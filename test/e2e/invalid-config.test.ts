@@ -40,9 +40,13 @@ describe('an invalid configuration file', () => {
   });
 
   it('makes the launcher exit non-zero with the same message, leaving no process behind', async () => {
-    const launcher = startNode('launcher', ['tools/launcher/dist/main.js', '--config', await badConfigFile()], {
-      REDIS_URL: redis.url,
-    });
+    const launcher = startNode(
+      'launcher',
+      ['tools/launcher/dist/main.js', '--config', await badConfigFile()],
+      {
+        REDIS_URL: redis.url,
+      },
+    );
     const { code } = await launcher.exited;
     expect(code).toBe(1);
     expect(launcher.output()).toContain('/applicationPools/0/queueLength');
@@ -53,7 +57,10 @@ describe('an invalid configuration file', () => {
     config.sites[0]!.applications[0]!.applicationPool = 'NoSuchPool';
     const { file, dir } = await writeConfig(config);
     dirs.push(dir);
-    const was = startNode('was', ['services/was/dist/main.js', '--config', file], { REDIS_URL: redis.url, W3POOL_WAS_PORT: String(await freePort()) });
+    const was = startNode('was', ['services/was/dist/main.js', '--config', file], {
+      REDIS_URL: redis.url,
+      W3POOL_WAS_PORT: String(await freePort()),
+    });
     expect((await was.exited).code).not.toBe(0);
     expect(was.output()).toContain('/sites/0/applications/0/applicationPool');
     expect(was.output()).toContain('NoSuchPool');

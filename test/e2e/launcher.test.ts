@@ -17,10 +17,14 @@ function alive(pid: number): boolean {
 
 /** The pids the launcher reports in its "running:" line, by service name. */
 function reportedPids(line: string): Record<string, number> {
-  return Object.fromEntries([...line.matchAll(/([\w-]+) \([^)]*\) pid (\d+)/g)].map((m) => [m[1]!, Number(m[2])]));
+  return Object.fromEntries(
+    [...line.matchAll(/([\w-]+) \([^)]*\) pid (\d+)/g)].map((m) => [m[1]!, Number(m[2])]),
+  );
 }
 
-async function launch(redisUrl: string | undefined): Promise<{ launcher: ServiceProcess; port: number; dir: string }> {
+async function launch(
+  redisUrl: string | undefined,
+): Promise<{ launcher: ServiceProcess; port: number; dir: string }> {
   const port = await freePort();
   const { file, dir } = await writeConfig(siteConfig(port));
   const env: NodeJS.ProcessEnv = { W3POOL_WAS_PORT: String(await freePort()), REDIS_URL: redisUrl };
@@ -54,7 +58,8 @@ describe('the launcher', () => {
 
       launcher.child.kill('SIGINT');
       expect((await launcher.exited).code).toBe(0);
-      for (const [name, pid] of Object.entries(pids)) expect(alive(pid), `${name} (pid ${pid}) still running`).toBe(false);
+      for (const [name, pid] of Object.entries(pids))
+        expect(alive(pid), `${name} (pid ${pid}) still running`).toBe(false);
     } finally {
       await launcher.stop('SIGKILL');
     }

@@ -86,14 +86,21 @@ describe('a request through listener, pool queue and worker', () => {
     const head = await get('/style.css', {}, 'HEAD');
     expect(head.status).toBe(200);
     expect(head.body).toBe('');
-    expect(head.headers['content-length']).toBe(String((await readFile(join(fixtureSite, 'style.css'))).length));
+    expect(head.headers['content-length']).toBe(
+      String((await readFile(join(fixtureSite, 'style.css'))).length),
+    );
     const post = await get('/style.css', {}, 'POST');
     expect(post.status).toBe(405);
     expect(post.headers.allow).toBe('GET, HEAD');
   });
 
   it('never serves a file outside the site root, however the path is encoded', async () => {
-    for (const path of ['/../../etc/passwd', '/%2e%2e/%2e%2e/etc/passwd', '/docs/..%2f..%2f..%2fetc/passwd', '/..\\..\\etc\\passwd']) {
+    for (const path of [
+      '/../../etc/passwd',
+      '/%2e%2e/%2e%2e/etc/passwd',
+      '/docs/..%2f..%2f..%2fetc/passwd',
+      '/..\\..\\etc\\passwd',
+    ]) {
       const res = await get(path);
       expect(res.status, path).toBeGreaterThanOrEqual(400);
       expect(res.body, path).not.toContain('root:');

@@ -16,9 +16,13 @@ export interface TestRedis {
 export async function startRedis(): Promise<TestRedis> {
   for (let attempt = 1; ; attempt += 1) {
     const port = await freePort();
-    const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      'redis-server',
+      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     const proc = new ServiceProcess(`redis:${port}`, child);
     try {
       await proc.waitForLine(/Ready to accept connections/, 10_000);

@@ -22,10 +22,12 @@ export class ServiceProcess {
         for (const wake of this.waiters) wake();
       });
     }
-    this.exited = new Promise((resolve) => child.once('exit', (code, signal) => {
-      for (const wake of this.waiters) wake();
-      resolve({ code, signal });
-    }));
+    this.exited = new Promise((resolve) =>
+      child.once('exit', (code, signal) => {
+        for (const wake of this.waiters) wake();
+        resolve({ code, signal });
+      }),
+    );
   }
 
   get pid(): number {
@@ -46,10 +48,20 @@ export class ServiceProcess {
       const check = () => {
         const line = this.lines.find((l) => pattern.test(l));
         if (line !== undefined) return finish(() => resolve(line));
-        if (!this.running) return finish(() => reject(new Error(`${this.name} exited before printing ${pattern}:\n${this.output()}`)));
+        if (!this.running)
+          return finish(() =>
+            reject(new Error(`${this.name} exited before printing ${pattern}:\n${this.output()}`)),
+          );
       };
       const timer = setTimeout(
-        () => finish(() => reject(new Error(`${this.name}: no line matching ${pattern} within ${timeoutMs} ms:\n${this.output()}`))),
+        () =>
+          finish(() =>
+            reject(
+              new Error(
+                `${this.name}: no line matching ${pattern} within ${timeoutMs} ms:\n${this.output()}`,
+              ),
+            ),
+          ),
         timeoutMs,
       );
       const finish = (done: () => void) => {

@@ -10,7 +10,11 @@ import { startNode, type ServiceProcess } from './service-process.js';
 export const fixtureSite = fileURLToPath(new URL('../fixtures/site', import.meta.url));
 
 /** A minimal valid configuration: one pool, one site bound to 127.0.0.1:<port>, serving `root`. */
-export function siteConfig(port: number, root = fixtureSite, extra: { host?: string; pool?: Record<string, unknown> } = {}) {
+export function siteConfig(
+  port: number,
+  root = fixtureSite,
+  extra: { host?: string; pool?: Record<string, unknown> } = {},
+) {
   return {
     applicationPools: [{ name: 'DefaultAppPool', ...extra.pool }],
     sites: [
@@ -18,7 +22,13 @@ export function siteConfig(port: number, root = fixtureSite, extra: { host?: str
         name: 'Test Site',
         id: 1,
         bindings: [{ protocol: 'http', bindingInformation: `127.0.0.1:${port}:${extra.host ?? ''}` }],
-        applications: [{ path: '/', applicationPool: 'DefaultAppPool', virtualDirectories: [{ path: '/', physicalPath: root }] }],
+        applications: [
+          {
+            path: '/',
+            applicationPool: 'DefaultAppPool',
+            virtualDirectories: [{ path: '/', physicalPath: root }],
+          },
+        ],
       },
     ],
   };

@@ -18,10 +18,18 @@ export interface PublishedConfig {
 
 const VERSION_KEY = `${KEY_PREFIX}:config:version`;
 
-export async function publishConfig(redis: Redis, source: string, config: W3poolConfig): Promise<PublishedConfig> {
+export async function publishConfig(
+  redis: Redis,
+  source: string,
+  config: W3poolConfig,
+): Promise<PublishedConfig> {
   const version = await redis.incr(VERSION_KEY);
   const published: PublishedConfig = { version, publishedAt: new Date().toISOString(), source, config };
-  await redis.multi().set(CONFIG_KEY, JSON.stringify(published)).publish(CONFIG_CHANNEL, String(version)).exec();
+  await redis
+    .multi()
+    .set(CONFIG_KEY, JSON.stringify(published))
+    .publish(CONFIG_CHANNEL, String(version))
+    .exec();
   return published;
 }
 
@@ -45,7 +53,10 @@ export interface ConfigFollower {
  */
 export function followConfig(
   redisUrl: string,
-  handlers: { onChange?: (next: PublishedConfig, previous?: PublishedConfig) => void; onError?: (error: unknown) => void },
+  handlers: {
+    onChange?: (next: PublishedConfig, previous?: PublishedConfig) => void;
+    onError?: (error: unknown) => void;
+  },
 ): ConfigFollower {
   const subscriber = new Redis(redisUrl, { maxRetriesPerRequest: null, lazyConnect: true });
   const reader = new Redis(redisUrl, { maxRetriesPerRequest: null, lazyConnect: true });

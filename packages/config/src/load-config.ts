@@ -79,7 +79,8 @@ function resolvePaths(config: W3poolConfig, baseDir: string): W3poolConfig {
     }
   }
   for (const handler of config.webServer.handlers.list) {
-    if (handler.type && (handler.type.startsWith('.') || isAbsolute(handler.type))) handler.type = absolute(handler.type);
+    if (handler.type && (handler.type.startsWith('.') || isAbsolute(handler.type)))
+      handler.type = absolute(handler.type);
   }
   return config;
 }

@@ -6,7 +6,11 @@ import type { HandlerResponse } from './handler-response.js';
  * Produces the response for one request: HttpExtensionProc. The signal aborts when the client goes away
  * or the worker must stop; a handler that honours it frees its resources early.
  */
-export type Handler = (request: HandlerRequest, response: HandlerResponse, signal: AbortSignal) => Promise<void>;
+export type Handler = (
+  request: HandlerRequest,
+  response: HandlerResponse,
+  signal: AbortSignal,
+) => Promise<void>;
 
 /** What the worker tells an extension when it loads it. */
 export interface ExtensionContext {

@@ -92,13 +92,15 @@ export const errorCatalogue = define({
     status: 404,
     substatus: 0,
     title: 'Not Found',
-    message: 'The resource you are looking for has been removed, had its name changed, or is temporarily unavailable.',
+    message:
+      'The resource you are looking for has been removed, had its name changed, or is temporarily unavailable.',
   },
   WORKER_NO_HANDLER: {
     status: 404,
     substatus: 4,
     title: 'Not Found',
-    message: 'No handler mapping matches the request: no handler is configured for this file name extension and verb.',
+    message:
+      'No handler mapping matches the request: no handler is configured for this file name extension and verb.',
   },
   WORKER_VERB_NOT_ALLOWED: {
     status: 405,
@@ -137,7 +139,8 @@ export const errorCatalogue = define({
     status: 403,
     substatus: 14,
     title: 'Forbidden',
-    message: 'A default document is not configured for the requested URL, and directory browsing is not enabled.',
+    message:
+      'A default document is not configured for the requested URL, and directory browsing is not enabled.',
   },
   EXT_STATIC_PRECONDITION_FAILED: {
     status: 412,

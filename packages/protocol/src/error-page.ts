@@ -4,8 +4,7 @@ import { errorCatalogue, statusLabel, type ErrorCode } from './error-catalogue.j
 // substatus ("HTTP Error 404.3 - Not Found"), what happened, and the catalogue code to search the docs for.
 // Detail from the request is escaped, so an error page can never reflect markup back.
 
-const escapeHtml = (text: string): string =>
-  text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+const escapeHtml = (text: string): string => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 export function renderErrorPage(code: ErrorCode, detail?: string): string {
   const def = errorCatalogue[code];

@@ -35,7 +35,10 @@ export async function buildListener(options: ListenerOptions): Promise<ListenerS
 
   let state: IntakeState | undefined;
   let started = false;
-  const endpoints = new Endpoints(createRequestIntake({ state: () => state as IntakeState, queues, replies, listenerId, log }), log);
+  const endpoints = new Endpoints(
+    createRequestIntake({ state: () => state as IntakeState, queues, replies, listenerId, log }),
+    log,
+  );
 
   const apply = async (published: PublishedConfig) => {
     const router = new SiteRouter(published.config);
@@ -47,7 +50,9 @@ export async function buildListener(options: ListenerOptions): Promise<ListenerS
 
   const follower = followConfig(options.redisUrl, {
     onChange: (next) => {
-      apply(next).catch((error: unknown) => log.error({ err: error, version: next.version }, 'configuration could not be applied'));
+      apply(next).catch((error: unknown) =>
+        log.error({ err: error, version: next.version }, 'configuration could not be applied'),
+      );
     },
     onError: (error) => log.error({ err: error }, 'configuration could not be read'),
   });

@@ -49,7 +49,8 @@ export class Endpoints {
       return {
         host: host === '*' ? undefined : host,
         port: Number(port),
-        address: typeof address === 'object' && address ? `${address.address}:${address.port}` : String(address),
+        address:
+          typeof address === 'object' && address ? `${address.address}:${address.port}` : String(address),
       };
     });
   }
@@ -73,7 +74,8 @@ export class Endpoints {
     );
     server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => {
       // Malformed HTTP: answer 400 (431 for oversized headers) and close; the process carries on.
-      const status = error.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : '400 Bad Request';
+      const status =
+        error.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : '400 Bad Request';
       if (socket.writable && !socket.destroyed) {
         socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
       } else {

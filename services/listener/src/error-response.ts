@@ -2,7 +2,11 @@ import type { ServerResponse } from 'node:http';
 import { errorCatalogue, renderErrorPage, type ErrorCode } from '@w3pool/protocol';
 
 /** Answer with a catalogue error the listener produced itself (http.sys's own responses). */
-export function sendError(response: ServerResponse, code: ErrorCode, options: { close?: boolean; headers?: Record<string, string> } = {}): void {
+export function sendError(
+  response: ServerResponse,
+  code: ErrorCode,
+  options: { close?: boolean; headers?: Record<string, string> } = {},
+): void {
   if (response.headersSent) {
     response.destroy();
     return;

@@ -38,7 +38,10 @@ export class PoolQueues {
   private queue(pool: string): Queue<RequestJob> {
     let queue = this.queues.get(pool);
     if (!queue) {
-      queue = new Queue<RequestJob>(poolQueueName(pool), { connection: this.connection, prefix: QUEUE_KEY_PREFIX });
+      queue = new Queue<RequestJob>(poolQueueName(pool), {
+        connection: this.connection,
+        prefix: QUEUE_KEY_PREFIX,
+      });
       this.queues.set(pool, queue);
     }
     return queue;

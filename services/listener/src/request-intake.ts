@@ -14,7 +14,15 @@ export interface IntakeState {
 }
 
 // Hop-by-hop headers belong to one connection; the listener owns the client's connection, not the worker.
-const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'upgrade', 'proxy-connection', 'te', 'trailer']);
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'transfer-encoding',
+  'upgrade',
+  'proxy-connection',
+  'te',
+  'trailer',
+]);
 
 /**
  * The listener's request path: route, read the body within its limit, queue the request on its pool's
@@ -36,7 +44,12 @@ export function createRequestIntake(deps: {
     const url = normalizeUrl(request.url ?? '');
     if (!url) return sendError(response, 'LISTENER_URL_INVALID', { close: true });
     const socket = request.socket;
-    const route = router.route(socket.localAddress ?? '', socket.localPort ?? 0, request.headers.host, url.path);
+    const route = router.route(
+      socket.localAddress ?? '',
+      socket.localPort ?? 0,
+      request.headers.host,
+      url.path,
+    );
     if (!route) return sendError(response, 'LISTENER_NO_SITE', { close: true });
 
     const limit = config.webServer.requestFiltering.requestLimits.maxAllowedContentLength;

@@ -38,13 +38,21 @@ export class SiteRouter {
           .filter((b) => b.protocol === 'http')
           .map((b) => {
             const [ip = '', port = '0', host = ''] = splitBinding(b.bindingInformation);
-            return { site, ip: ip === '*' || ip === '' ? undefined : ip.replace(/^\[|\]$/g, ''), port: Number(port), host: host.toLowerCase() };
+            return {
+              site,
+              ip: ip === '*' || ip === '' ? undefined : ip.replace(/^\[|\]$/g, ''),
+              port: Number(port),
+              host: host.toLowerCase(),
+            };
           }),
       )
       // Most specific first, so route() can take the first match.
       .sort((a, b) => specificity(b) - specificity(a));
     for (const site of config.sites) {
-      this.applications.set(site.id, [...site.applications].sort((a, b) => b.path.length - a.path.length));
+      this.applications.set(
+        site.id,
+        [...site.applications].sort((a, b) => b.path.length - a.path.length),
+      );
     }
   }
 
@@ -64,11 +72,19 @@ export class SiteRouter {
     return endpoints;
   }
 
-  route(localAddress: string, localPort: number, hostHeader: string | undefined, path: string): Route | undefined {
+  route(
+    localAddress: string,
+    localPort: number,
+    hostHeader: string | undefined,
+    path: string,
+  ): Route | undefined {
     const host = hostName(hostHeader);
     const address = localAddress.startsWith('::ffff:') ? localAddress.slice(7) : localAddress;
     const binding = this.bindings.find(
-      (b) => b.port === localPort && (b.ip === undefined || b.ip === address) && (b.host === '' || b.host === host),
+      (b) =>
+        b.port === localPort &&
+        (b.ip === undefined || b.ip === address) &&
+        (b.host === '' || b.host === host),
     );
     if (!binding) return undefined;
     const lower = path.toLowerCase();

@@ -1,7 +1,10 @@
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify from 'fastify';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { ConfigOwner } from './config-owner.js';
+
+const createHttp = (log: Logger) => Fastify({ loggerInstance: log.child({ component: 'http' }) });
+export type WasHttp = ReturnType<typeof createHttp>;
 
 export interface WasOptions {
   redisUrl: string;
@@ -10,7 +13,7 @@ export interface WasOptions {
 }
 
 export interface WasService {
-  readonly http: FastifyInstance;
+  readonly http: WasHttp;
   readonly config: ConfigOwner;
   close(): Promise<void>;
 }
@@ -30,7 +33,7 @@ export async function buildWas(options: WasOptions): Promise<WasService> {
     throw error;
   }
 
-  const http: FastifyInstance = Fastify({ loggerInstance: options.log.child({ component: 'http' }) as FastifyBaseLogger });
+  const http = createHttp(options.log);
   http.get('/healthz', async (_request, reply) => {
     const redisUp = redis.status === 'ready';
     return reply.code(redisUp ? 200 : 503).send({

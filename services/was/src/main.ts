@@ -18,7 +18,10 @@ try {
   // SIGHUP re-reads the file, as WAS picks up applicationHost.config edits. A bad file is refused whole.
   process.on('SIGHUP', () => {
     was.config.load().catch((error: unknown) => {
-      log.error({ err: error, issues: (error as ConfigError).issues }, 'configuration change refused; the running configuration is unchanged');
+      log.error(
+        { err: error, issues: (error as ConfigError).issues },
+        'configuration change refused; the running configuration is unchanged',
+      );
     });
   });
   stopOnSignals(() => was.close(), log);
@@ -32,4 +35,3 @@ try {
   }
   process.exit(1);
 }
-

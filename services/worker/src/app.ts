@@ -32,21 +32,27 @@ export async function buildWorker(options: WorkerOptions): Promise<WorkerService
   const { pool, log } = options;
   const extLog = extensionLogger(log);
   let pipeline: RequestPipeline | undefined;
-  let consumer: ReturnType<typeof createJobConsumer> | undefined;
+  // Filled once the first configuration is in; a later version adjusts the running consumer.
+  const live: { consumer?: ReturnType<typeof createJobConsumer> } = {};
 
-  const poolOf = (published: PublishedConfig) => published.config.applicationPools.find((p) => p.name === pool);
+  const poolOf = (published: PublishedConfig) =>
+    published.config.applicationPools.find((p) => p.name === pool);
 
   const follower = followConfig(options.redisUrl, {
     onChange: (next, previous) => {
-      if (!previous || !consumer) return; // the first version is built below
+      if (!previous || !live.consumer) return; // the first version is built below
       if (!poolOf(next)) {
-        log.error({ version: next.version }, 'the new configuration no longer defines this pool; keeping the previous one');
+        log.error(
+          { version: next.version },
+          'the new configuration no longer defines this pool; keeping the previous one',
+        );
         return;
       }
       void RequestPipeline.build(next.config, pool, extLog).then((fresh) => {
         const old = pipeline;
         pipeline = fresh;
-        if (consumer) consumer.concurrency = poolOf(next)?.workerConcurrency ?? consumer.concurrency;
+        if (live.consumer)
+          live.consumer.concurrency = poolOf(next)?.workerConcurrency ?? live.consumer.concurrency;
         log.info({ version: next.version }, 'configuration applied');
         return old?.retire();
       });
@@ -58,20 +64,32 @@ export async function buildWorker(options: WorkerOptions): Promise<WorkerService
   const poolConfig = poolOf(first);
   if (!poolConfig) {
     await follower.close();
-    throw new W3poolError('WORKER_POOL_NOT_CONFIGURED', `pool "${pool}" is not in /applicationPools (configuration version ${first.version})`);
+    throw new W3poolError(
+      'WORKER_POOL_NOT_CONFIGURED',
+      `pool "${pool}" is not in /applicationPools (configuration version ${first.version})`,
+    );
   }
   pipeline = await RequestPipeline.build(first.config, pool, extLog);
 
   const connection = new Redis(options.redisUrl, { maxRetriesPerRequest: null });
   const publisher = new Redis(options.redisUrl, { maxRetriesPerRequest: null });
   const current = () => pipeline as RequestPipeline;
-  const queueConsumer = createJobConsumer({ pool, concurrency: poolConfig.workerConcurrency, connection, publisher, pipeline: current, log });
-  consumer = queueConsumer;
+  const queueConsumer = createJobConsumer({
+    pool,
+    concurrency: poolConfig.workerConcurrency,
+    connection,
+    publisher,
+    pipeline: current,
+    log,
+  });
+  live.consumer = queueConsumer;
 
   let heartbeat: NodeJS.Timeout | undefined;
   const beat = () => {
     if (options.heartbeatFile && queueConsumer.isRunning() && connection.status === 'ready') {
-      writeFile(options.heartbeatFile, String(Date.now())).catch((error: unknown) => log.warn({ err: error }, 'heartbeat file not written'));
+      writeFile(options.heartbeatFile, String(Date.now())).catch((error: unknown) =>
+        log.warn({ err: error }, 'heartbeat file not written'),
+      );
     }
   };
 

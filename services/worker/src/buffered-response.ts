@@ -24,7 +24,8 @@ export class BufferedResponse implements HandlerResponse {
   }
 
   setHeader(name: string, value: string | number | readonly string[]): this {
-    this.headers[name.toLowerCase()] = typeof value === 'number' ? String(value) : typeof value === 'string' ? value : [...value];
+    this.headers[name.toLowerCase()] =
+      typeof value === 'number' ? String(value) : typeof value === 'string' ? value : [...value];
     return this;
   }
 

@@ -9,7 +9,11 @@ export type MappingResult =
  * MapRequestHandler: the first mapping (in configured order) whose path pattern matches the file name
  * and whose verb list allows the method. A path match with no verb match is 405, as in IIS.
  */
-export function selectHandler(mappings: readonly HandlerMapping[], method: string, urlPath: string): MappingResult {
+export function selectHandler(
+  mappings: readonly HandlerMapping[],
+  method: string,
+  urlPath: string,
+): MappingResult {
   const fileName = (urlPath.split('/').pop() ?? '').toLowerCase();
   let pathMatched = false;
   for (const [index, mapping] of mappings.entries()) {

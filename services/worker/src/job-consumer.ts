@@ -1,7 +1,13 @@
 import { Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { QUEUE_KEY_PREFIX, encodeReply, poolQueueName, replyChannel, type RequestJob } from '@w3pool/protocol';
+import {
+  QUEUE_KEY_PREFIX,
+  encodeReply,
+  poolQueueName,
+  replyChannel,
+  type RequestJob,
+} from '@w3pool/protocol';
 import type { RequestPipeline } from './request-pipeline.js';
 
 /**
@@ -27,8 +33,12 @@ export function createJobConsumer(options: {
       return;
     }
     const reply = await options.pipeline().execute(request, signal ?? new AbortController().signal);
-    const receivers = await publisher.publish(replyChannel(request.replyTo), encodeReply({ ...reply, worker: identity }));
-    if (receivers === 0) log.warn({ id: request.id, listener: request.replyTo }, 'no listener took the reply (it went away)');
+    const receivers = await publisher.publish(
+      replyChannel(request.replyTo),
+      encodeReply({ ...reply, worker: identity }),
+    );
+    if (receivers === 0)
+      log.warn({ id: request.id, listener: request.replyTo }, 'no listener took the reply (it went away)');
   };
 
   const worker = new Worker<RequestJob>(poolQueueName(pool), processor, {

@@ -1,6 +1,12 @@
 import type { Application, Site, W3poolConfig } from '@w3pool/config';
 import type { Extension, ExtensionLogger, Handler, HandlerRequest } from '@w3pool/extension-sdk';
-import { W3poolError, renderErrorPage, type ErrorCode, type ReplyMessage, type RequestJob } from '@w3pool/protocol';
+import {
+  W3poolError,
+  renderErrorPage,
+  type ErrorCode,
+  type ReplyMessage,
+  type RequestJob,
+} from '@w3pool/protocol';
 import { stat } from 'node:fs/promises';
 import { BufferedResponse } from './buffered-response.js';
 import { resolveExtension } from './extension-loader.js';
@@ -43,7 +49,10 @@ export class RequestPipeline {
           return { extension, handler: await extension.load(context) };
         } catch (error) {
           const loadError = `handler mapping "${mapping.name}": ${(error as Error).message}`;
-          log.error('extension failed to load; requests mapped to it get 500.21', { mapping: mapping.name, error: loadError });
+          log.error('extension failed to load; requests mapped to it get 500.21', {
+            mapping: mapping.name,
+            error: loadError,
+          });
           return { loadError };
         }
       }),
@@ -57,7 +66,13 @@ export class RequestPipeline {
     try {
       await this.run(job, response, signal);
       if (!response.ended) response.end();
-      return { id: job.id, status: response.statusCode, substatus: response.substatus, headers: response.headers, body: response.body() };
+      return {
+        id: job.id,
+        status: response.statusCode,
+        substatus: response.substatus,
+        headers: response.headers,
+        body: response.body(),
+      };
     } catch (error) {
       return this.errorReply(job, response, error);
     } finally {
@@ -70,12 +85,17 @@ export class RequestPipeline {
   async retire(): Promise<void> {
     this.retired = true;
     if (this.inFlight > 0) await new Promise<void>((resolve) => (this.drained = resolve));
-    const extensions = new Set(this.handlers.map((h) => h.extension).filter((e): e is Extension => e !== undefined));
+    const extensions = new Set(
+      this.handlers.map((h) => h.extension).filter((e): e is Extension => e !== undefined),
+    );
     for (const extension of extensions) {
       try {
         await extension.terminate?.();
       } catch (error) {
-        this.log.warn('extension terminate failed', { extension: extension.name, error: (error as Error).message });
+        this.log.warn('extension terminate failed', {
+          extension: extension.name,
+          error: (error as Error).message,
+        });
       }
     }
   }
@@ -92,7 +112,8 @@ export class RequestPipeline {
     if (!mapped) throw new W3poolError('WORKER_NOT_FOUND', job.path);
     const selection = selectHandler(this.config.webServer.handlers.list, job.method, job.path);
     if (selection.kind === 'none') throw new W3poolError('WORKER_NO_HANDLER', job.path);
-    if (selection.kind === 'verb-not-allowed') throw new W3poolError('WORKER_VERB_NOT_ALLOWED', `${job.method} ${job.path}`);
+    if (selection.kind === 'verb-not-allowed')
+      throw new W3poolError('WORKER_VERB_NOT_ALLOWED', `${job.method} ${job.path}`);
     await checkResourceType(selection.mapping.resourceType, mapped.physicalPath, job.path);
     const loaded = this.handlers[selection.index];
     if (!loaded?.handler) throw new W3poolError('EXT_HANDLER_LOAD_FAILED', loaded?.loadError);
@@ -101,16 +122,33 @@ export class RequestPipeline {
     await loaded.handler(toHandlerRequest(job, site, application, mapped.physicalPath), response, signal);
   }
 
-  private errorReply(job: RequestJob, response: BufferedResponse, error: unknown): Omit<ReplyMessage, 'worker'> {
+  private errorReply(
+    job: RequestJob,
+    response: BufferedResponse,
+    error: unknown,
+  ): Omit<ReplyMessage, 'worker'> {
     const known = error instanceof W3poolError;
     const code: ErrorCode = known ? error.code : 'WORKER_HANDLER_FAILED';
     if (!known || error.status >= 500) {
-      this.log.error('request failed', { id: job.id, url: job.rawUrl, code, error: (error as Error)?.stack ?? String(error) });
+      this.log.error('request failed', {
+        id: job.id,
+        url: job.rawUrl,
+        code,
+        error: (error as Error)?.stack ?? String(error),
+      });
     }
     const w3 = known ? error : new W3poolError(code);
     // Headers a handler set for the error (Allow, Content-Range) survive; body headers do not.
     const headers = { ...response.headers };
-    for (const name of ['content-type', 'content-length', 'etag', 'last-modified', 'accept-ranges', 'cache-control']) delete headers[name];
+    for (const name of [
+      'content-type',
+      'content-length',
+      'etag',
+      'last-modified',
+      'accept-ranges',
+      'cache-control',
+    ])
+      delete headers[name];
     headers['content-type'] = 'text/html; charset=utf-8';
     return {
       id: job.id,
@@ -118,7 +156,9 @@ export class RequestPipeline {
       substatus: w3.substatus,
       headers,
       // Detail can name internal paths; like IIS's DetailedLocalOnly, remote clients get the summary only.
-      body: Buffer.from(renderErrorPage(code, known && isLoopback(job.remoteAddress) ? w3.detail : undefined)),
+      body: Buffer.from(
+        renderErrorPage(code, known && isLoopback(job.remoteAddress) ? w3.detail : undefined),
+      ),
       errorCode: code,
     };
   }
@@ -138,11 +178,19 @@ function isLoopback(address: string): boolean {
   return address === '::1' || address.startsWith('127.') || address.startsWith('::ffff:127.');
 }
 
-function toHandlerRequest(job: RequestJob, site: Site, application: Application, physicalPath: string): HandlerRequest {
+function toHandlerRequest(
+  job: RequestJob,
+  site: Site,
+  application: Application,
+  physicalPath: string,
+): HandlerRequest {
   const headers = new Map<string, string>();
   for (const [name, value] of job.headers) {
     const previous = headers.get(name);
-    headers.set(name, previous === undefined ? value : `${previous}${name === 'cookie' ? '; ' : ', '}${value}`);
+    headers.set(
+      name,
+      previous === undefined ? value : `${previous}${name === 'cookie' ? '; ' : ', '}${value}`,
+    );
   }
   const root = application.virtualDirectories.find((v) => v.path === '/')?.physicalPath ?? '';
   return {

@@ -12,7 +12,11 @@ const root = fileURLToPath(new URL('../../../', import.meta.url));
 const program = new Command()
   .name('w3pool')
   .description('Run w3pool: Redis, WAS, the listener and one worker per application pool.')
-  .option('-c, --config <file>', 'configuration file', process.env.W3POOL_CONFIG ?? resolve(root, 'config/w3pool.yaml'))
+  .option(
+    '-c, --config <file>',
+    'configuration file',
+    process.env.W3POOL_CONFIG ?? resolve(root, 'config/w3pool.yaml'),
+  )
   .option('--was-port <port>', 'WAS admin port', process.env.W3POOL_WAS_PORT ?? '8172')
   .parse();
 const options = program.opts<{ config: string; wasPort: string }>();
@@ -21,7 +25,9 @@ const say = (line: string) => process.stdout.write(`[launcher] ${line}\n`);
 let exitCode = 0;
 let shuttingDown = false;
 const supervisor = new ProcessSupervisor(root, (name, code, signal) => {
-  say(`${name} exited unexpectedly (code ${code ?? 'null'}, signal ${signal ?? 'none'}); stopping everything`);
+  say(
+    `${name} exited unexpectedly (code ${code ?? 'null'}, signal ${signal ?? 'none'}); stopping everything`,
+  );
   void shutdown(code && code !== 0 ? code : 1);
 });
 
@@ -48,10 +54,13 @@ try {
     supervisor.start(service.name, process.execPath, service.args, env);
     if (service.name === 'was') await waitForHealthy(`http://127.0.0.1:${options.wasPort}/healthz`, 30_000);
   }
-  say(`running: ${services.map((s) => `${s.name} (${s.role}) pid ${supervisor.pids[s.name] ?? '?'}`).join(', ')}`);
+  say(
+    `running: ${services.map((s) => `${s.name} (${s.role}) pid ${supervisor.pids[s.name] ?? '?'}`).join(', ')}`,
+  );
 } catch (error) {
   if (error instanceof ConfigError) process.stderr.write(`${error.message}\n`);
-  else if (error instanceof Error && error.message === NO_REDIS_MESSAGE) process.stderr.write(`${error.message}\n`);
+  else if (error instanceof Error && error.message === NO_REDIS_MESSAGE)
+    process.stderr.write(`${error.message}\n`);
   else process.stderr.write(`launcher: ${(error as Error).message}\n`);
   await shutdown(1);
 }
@@ -59,7 +68,10 @@ try {
 async function waitForHealthy(url: string, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline && !shuttingDown) {
-    const ok = await fetch(url).then((r) => r.ok, () => false);
+    const ok = await fetch(url).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (ok) return;
     await new Promise((r) => setTimeout(r, 200));
   }

@@ -14,7 +14,11 @@ export class ProcessSupervisor {
 
   constructor(
     private readonly cwd: string,
-    private readonly onUnexpectedExit: (name: string, code: number | null, signal: NodeJS.Signals | null) => void,
+    private readonly onUnexpectedExit: (
+      name: string,
+      code: number | null,
+      signal: NodeJS.Signals | null,
+    ) => void,
   ) {}
 
   get pids(): Record<string, number | undefined> {

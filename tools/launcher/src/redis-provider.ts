@@ -14,18 +14,28 @@ export const NO_REDIS_MESSAGE =
   'or run the whole system in containers with: docker compose up';
 
 /** Redis for the system: REDIS_URL if it answers, else a private redis-server without persistence. */
-export async function provideRedis(redisUrl: string | undefined, log: (line: string) => void): Promise<ProvidedRedis> {
+export async function provideRedis(
+  redisUrl: string | undefined,
+  log: (line: string) => void,
+): Promise<ProvidedRedis> {
   if (redisUrl && (await answers(redisUrl))) {
     log(`using Redis at ${redisUrl}`);
     return { url: redisUrl };
   }
   if (redisUrl) log(`REDIS_URL ${redisUrl} does not answer; starting a private redis-server`);
   const port = await freePort();
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    'redis-server',
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   const ready = new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('redis-server did not become ready within 10 s')), 10_000);
+    const timer = setTimeout(
+      () => reject(new Error('redis-server did not become ready within 10 s')),
+      10_000,
+    );
     child.once('error', (error: NodeJS.ErrnoException) => {
       clearTimeout(timer);
       reject(error.code === 'ENOENT' ? new Error(NO_REDIS_MESSAGE) : error);
@@ -48,7 +58,12 @@ export async function provideRedis(redisUrl: string | undefined, log: (line: str
 }
 
 async function answers(url: string): Promise<boolean> {
-  const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 2000 });
+  const client = new Redis(url, {
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+    connectTimeout: 2000,
+  });
   client.on('error', () => undefined);
   try {
     await client.connect();

@@ -28,7 +28,10 @@ const processModel = Section(
     }),
     maxProcesses: UInt(1, 'Worker processes in the pool; 2 or more is a web garden.', 2147483647),
     shutdownTimeLimit: TimeSpan('00:01:30', 'A draining worker is killed after this long.'),
-    startupTimeLimit: TimeSpan('00:01:30', 'A worker that is not ready in this time is killed; counts as a failure.'),
+    startupTimeLimit: TimeSpan(
+      '00:01:30',
+      'A worker that is not ready in this time is killed; counts as a failure.',
+    ),
     pingingEnabled: Bool(true, 'Health-ping the workers.'),
     pingInterval: TimeSpan('00:00:30', 'Interval between health pings.'),
     pingResponseTime: TimeSpan('00:01:30', 'A worker that does not answer a ping in this time is replaced.'),
@@ -97,7 +100,10 @@ const cpu = Section(
       default: 'MostAvailableMemory',
       description: 'NUMA node choice for a new worker.',
     }),
-    numaNodeAffinityMode: StringEnum(['Soft', 'Hard'] as const, { default: 'Soft', description: 'NUMA affinity.' }),
+    numaNodeAffinityMode: StringEnum(['Soft', 'Hard'] as const, {
+      default: 'Soft',
+      description: 'NUMA affinity.',
+    }),
     processorGroup: UInt(0, 'Processor group.'),
   },
   'cpu: CPU limits and affinity.',
@@ -123,7 +129,10 @@ export const ApplicationPoolSchema = Type.Object(
     enableConfigurationOverride: Bool(true, 'Allow per-application configuration to override pool settings.'),
     passAnonymousToken: Bool(true, 'Pass the anonymous token to the worker.'),
     environmentVariables: Type.Array(
-      Type.Object({ name: Type.String({ minLength: 1 }), value: Type.String() }, { additionalProperties: false }),
+      Type.Object(
+        { name: Type.String({ minLength: 1 }), value: Type.String() },
+        { additionalProperties: false },
+      ),
       { default: [], description: 'Environment variables of the pool worker processes (IIS 10).' },
     ),
     workerConcurrency: Type.Integer({

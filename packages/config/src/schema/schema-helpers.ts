@@ -8,7 +8,7 @@ export function StringEnum<const T extends readonly string[]>(
   return Type.Union(
     values.map((v) => Type.Literal(v)),
     options,
-  ) as TUnion<TLiteral<T[number]>[]>;
+  );
 }
 
 /**
@@ -24,7 +24,12 @@ export const TimeSpan = (defaultValue: string, description: string) =>
 
 /** A uint32 with IIS's default, for the many "4294967295 = unlimited" settings. */
 export const UInt = (defaultValue: number, description: string, maximum = 4294967295, minimum = 0) =>
-  Type.Integer({ minimum, maximum, default: defaultValue, description: `${description} IIS default ${defaultValue}.` });
+  Type.Integer({
+    minimum,
+    maximum,
+    default: defaultValue,
+    description: `${description} IIS default ${defaultValue}.`,
+  });
 
 export const Bool = (defaultValue: boolean, description: string) =>
   Type.Boolean({ default: defaultValue, description: `${description} IIS default ${defaultValue}.` });

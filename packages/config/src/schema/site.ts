@@ -11,7 +11,8 @@ export const BindingSchema = Type.Object(
     protocol: StringEnum(['http', 'https'] as const, { default: 'http', description: 'Binding protocol.' }),
     bindingInformation: Type.String({
       pattern: BINDING_INFORMATION_PATTERN,
-      description: 'IP:port:host. `*` or empty IP means all addresses; an empty host matches any Host header.',
+      description:
+        'IP:port:host. `*` or empty IP means all addresses; an empty host matches any Host header.',
     }),
     sslFlags: UInt(0, 'TLS flags (SNI, central certificate store, ...).', 127),
   },
@@ -76,12 +77,19 @@ export type Site = Static<typeof SiteSchema>;
 export const WebLimitsSchema = Section(
   {
     connectionTimeout: TimeSpan('00:02:00', 'Server-wide idle connection timeout.'),
-    headerWaitTimeout: TimeSpan('00:00:00', 'Time allowed to receive the request headers; 00:00:00 leaves it to connectionTimeout.'),
+    headerWaitTimeout: TimeSpan(
+      '00:00:00',
+      'Time allowed to receive the request headers; 00:00:00 leaves it to connectionTimeout.',
+    ),
     minBytesPerSecond: UInt(240, 'Minimum send rate before the connection is dropped.'),
     maxGlobalBandwidth: UInt(4294967295, 'Server-wide bandwidth.'),
     demandStartThreshold: UInt(2147483647, 'Maximum concurrently running worker processes.', 2147483647),
     dynamicRegistrationThreshold: UInt(100, 'Above this many sites, sites register on first request.'),
-    dynamicIdleThreshold: UInt(0, 'Percent of committed memory at which idle timeouts shorten; 0 disables.', 10000),
+    dynamicIdleThreshold: UInt(
+      0,
+      'Percent of committed memory at which idle timeouts shorten; 0 disables.',
+      10000,
+    ),
   },
   'webLimits: server-wide connection limits.',
 );

@@ -53,7 +53,8 @@ const handlers = Section(
           requireAccess: 'Read',
         },
       ],
-      description: 'Ordered handler mappings; the first match wins. IIS ends the list with the StaticFile `*` mapping.',
+      description:
+        'Ordered handler mappings; the first match wins. IIS ends the list with the StaticFile `*` mapping.',
     }),
   },
   'handlers: maps a request path and verb to the module that produces the response.',
@@ -72,7 +73,7 @@ const staticContent = Section(
     mimeMap: Type.Array(MimeMapEntry, {
       default: iisDefaultMimeMap,
       description:
-        'Extensions the static file handler serves. A file whose extension is not listed is not served (404.3). Defaults to IIS\'s own list.',
+        "Extensions the static file handler serves. A file whose extension is not listed is not served (404.3). Defaults to IIS's own list.",
     }),
     clientCache: Section(
       {
@@ -114,10 +115,19 @@ export const WebServerSchema = Section(
     serverRuntime: Section(
       {
         enabled: Bool(true, 'Serve requests.'),
-        uploadReadAheadSize: UInt(49152, 'Request body bytes pre-read and handed to the handler with the request.', 2147483647),
+        uploadReadAheadSize: UInt(
+          49152,
+          'Request body bytes pre-read and handed to the handler with the request.',
+          2147483647,
+        ),
         maxRequestEntityAllowed: UInt(4294967295, 'Largest request body (403 above it).'),
         appConcurrentRequestLimit: UInt(5000, 'Requests executing at once per application (503.2 above it).'),
-        frequentHitThreshold: UInt(2, 'Hits within frequentHitTimePeriod that make a URL cacheable.', 2147483647, 1),
+        frequentHitThreshold: UInt(
+          2,
+          'Hits within frequentHitTimePeriod that make a URL cacheable.',
+          2147483647,
+          1,
+        ),
         frequentHitTimePeriod: TimeSpan('00:00:10', 'Window of frequentHitThreshold.'),
       },
       'serverRuntime: request execution limits.',
@@ -128,7 +138,10 @@ export const WebServerSchema = Section(
         allowHighBitCharacters: Bool(true, 'Allow non-ASCII bytes in the URL (else 404.12).'),
         requestLimits: Section(
           {
-            maxAllowedContentLength: UInt(30000000, 'Largest request body in bytes (413, 404.13 in the log).'),
+            maxAllowedContentLength: UInt(
+              30000000,
+              'Largest request body in bytes (413, 404.13 in the log).',
+            ),
             maxUrl: UInt(4096, 'Longest URL path in bytes (414, 404.14).'),
             maxQueryString: UInt(2048, 'Longest query string in bytes (404.15).'),
           },
@@ -153,7 +166,7 @@ export const WebServerSchema = Section(
     caching: Section(
       {
         enabled: Bool(true, 'Output caching.'),
-        enableKernelCache: Bool(true, 'The listener\'s response cache (http.sys kernel cache).'),
+        enableKernelCache: Bool(true, "The listener's response cache (http.sys kernel cache)."),
         maxCacheSize: UInt(0, 'MB of cache; 0 lets the server decide.'),
         maxResponseSize: UInt(262144, 'Largest cached response in bytes.'),
       },

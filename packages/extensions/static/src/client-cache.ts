@@ -1,7 +1,9 @@
 import type { WebServer } from '@w3pool/extension-sdk';
 
 /** Cache-Control for staticContent/clientCache, in IIS's modes. NoControl sends nothing. */
-export function cacheControlHeader(clientCache: WebServer['staticContent']['clientCache']): string | undefined {
+export function cacheControlHeader(
+  clientCache: WebServer['staticContent']['clientCache'],
+): string | undefined {
   const custom = clientCache.cacheControlCustom ? `, ${clientCache.cacheControlCustom}` : '';
   switch (clientCache.cacheControlMode) {
     case 'NoControl':

@@ -13,7 +13,10 @@ export async function renderDirectoryListing(directory: string, urlPath: string)
   }
   rows.sort((a, b) => Number(b.dir) - Number(a.dir) || a.name.localeCompare(b.name));
   const base = urlPath.endsWith('/') ? urlPath : `${urlPath}/`;
-  const parent = base === '/' ? '' : `<a href="${escapeHtml(base.replace(/[^/]+\/$/, ''))}">[To Parent Directory]</a><br><br>`;
+  const parent =
+    base === '/'
+      ? ''
+      : `<a href="${escapeHtml(base.replace(/[^/]+\/$/, ''))}">[To Parent Directory]</a><br><br>`;
   const lines = rows.map((r) => {
     const href = escapeHtml(base + encodeURIComponent(r.name) + (r.dir ? '/' : ''));
     const size = r.dir ? '&lt;dir&gt;' : String(r.size);

@@ -35,9 +35,12 @@ export function createStaticFileHandler(context: ExtensionContext): Handler {
         response.end();
         return;
       }
-      const document = defaultDocument.enabled ? await findDefaultDocument(file, defaultDocument.files) : undefined;
+      const document = defaultDocument.enabled
+        ? await findDefaultDocument(file, defaultDocument.files)
+        : undefined;
       if (!document) {
-        if (!directoryBrowse.enabled) throw new HttpError('EXT_STATIC_DIRECTORY_LISTING_DENIED', request.path);
+        if (!directoryBrowse.enabled)
+          throw new HttpError('EXT_STATIC_DIRECTORY_LISTING_DENIED', request.path);
         const html = await renderDirectoryListing(file, request.path);
         response.status(200).setHeader('content-type', 'text/html; charset=utf-8');
         response.end(request.method === 'HEAD' ? undefined : html);
@@ -53,11 +56,15 @@ export function createStaticFileHandler(context: ExtensionContext): Handler {
 
     const lastModified = info.mtime.toUTCString();
     const tag = staticContent.clientCache.setEtag ? etag(info) : undefined;
-    response.setHeader('content-type', type).setHeader('last-modified', lastModified).setHeader('accept-ranges', 'bytes');
+    response
+      .setHeader('content-type', type)
+      .setHeader('last-modified', lastModified)
+      .setHeader('accept-ranges', 'bytes');
     if (tag) response.setHeader('etag', tag);
     if (cacheControl) response.setHeader('cache-control', cacheControl);
 
-    if (preconditionFailed(request, tag, info.mtime)) throw new HttpError('EXT_STATIC_PRECONDITION_FAILED', request.path);
+    if (preconditionFailed(request, tag, info.mtime))
+      throw new HttpError('EXT_STATIC_PRECONDITION_FAILED', request.path);
     if (fresh(headerObject(request), { etag: tag, 'last-modified': lastModified })) {
       response.status(304).end();
       return;

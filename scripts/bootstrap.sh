@@ -1,0 +1,49 @@
+#!/bin/sh
+# The two README commands on a fresh machine with Node 20 and npm:
+#   npm start   install pnpm and the workspace, build, and run the whole system (tools/launcher)
+#   npm test    the same preparation, then lint, type checks and every test suite
+set -eu
+cd "$(dirname "$0")/.."
+PNPM_VERSION=12.21.0
+
+ensure_pnpm() {
+  if command -v pnpm >/dev/null 2>&1; then PNPM=pnpm; return; fi
+  echo "[bootstrap] installing pnpm $PNPM_VERSION with npm"
+  if npm install --global --silent "pnpm@$PNPM_VERSION" >/dev/null 2>&1 && command -v pnpm >/dev/null 2>&1; then
+    PNPM=pnpm
+  else
+    # No write access to npm's global folder: run pnpm through npx instead.
+    PNPM="npx --yes pnpm@$PNPM_VERSION"
+  fi
+}
+
+ensure_redis_server() {
+  command -v redis-server >/dev/null 2>&1 && return
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "[bootstrap] installing redis-server with apt-get (the tests start private instances of it)"
+    apt-get install -y -qq redis-server >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq redis-server >/dev/null; }
+  else
+    echo "[bootstrap] the tests need redis-server: sudo apt-get install redis-server" >&2
+    exit 1
+  fi
+}
+
+ensure_pnpm
+$PNPM install --frozen-lockfile --reporter=silent
+$PNPM run build
+
+case "${1:-}" in
+  start)
+    shift
+    exec node tools/launcher/dist/main.js "$@"
+    ;;
+  test)
+    ensure_redis_server
+    $PNPM run lint
+    exec $PNPM exec vitest run
+    ;;
+  *)
+    echo "usage: scripts/bootstrap.sh start|test" >&2
+    exit 2
+    ;;
+esac
