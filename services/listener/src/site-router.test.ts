@@ -1,0 +1,66 @@
+import { describe, expect, it } from 'vitest';
+import { validateConfig } from '@w3pool/config';
+import { SiteRouter } from './site-router.js';
+
+const vdir = [{ path: '/', physicalPath: '/srv' }];
+const config = validateConfig(
+  {
+    applicationPools: [{ name: 'A' }, { name: 'B' }, { name: 'C' }],
+    sites: [
+      { name: 'any', id: 1, bindings: [{ bindingInformation: '*:8080:' }], applications: [{ path: '/', applicationPool: 'A', virtualDirectories: vdir }] },
+      {
+        name: 'named',
+        id: 2,
+        bindings: [{ bindingInformation: '*:8080:www.contoso.com' }],
+        applications: [
+          { path: '/', applicationPool: 'A', virtualDirectories: vdir },
+          { path: '/api', applicationPool: 'B', virtualDirectories: vdir },
+          { path: '/api/v2', applicationPool: 'C', virtualDirectories: vdir },
+        ],
+      },
+      { name: 'ip', id: 3, bindings: [{ bindingInformation: '10.0.0.5:8080:' }], applications: [{ path: '/', applicationPool: 'B', virtualDirectories: vdir }] },
+      { name: 'other-port', id: 4, bindings: [{ bindingInformation: '127.0.0.1:9090:only.example' }], applications: [{ path: '/', applicationPool: 'C', virtualDirectories: vdir }] },
+    ],
+  },
+  { source: 'test', baseDir: '/' },
+);
+const router = new SiteRouter(config);
+const route = (address: string, port: number, host: string | undefined, path: string) => {
+  const r = router.route(address, port, host, path);
+  return r && `${r.site.name}${r.application.path}→${r.application.applicationPool}`;
+};
+
+describe('SiteRouter', () => {
+  it('prefers an explicit host binding over a wildcard one', () => {
+    expect(route('127.0.0.1', 8080, 'www.contoso.com', '/')).toBe('named/→A');
+    expect(route('127.0.0.1', 8080, 'WWW.Contoso.com:8080', '/')).toBe('named/→A');
+    expect(route('127.0.0.1', 8080, 'elsewhere', '/')).toBe('any/→A');
+  });
+
+  it('prefers an IP-bound binding over an all-addresses one', () => {
+    expect(route('10.0.0.5', 8080, 'elsewhere', '/')).toBe('ip/→B');
+    expect(route('::ffff:10.0.0.5', 8080, undefined, '/')).toBe('ip/→B');
+  });
+
+  it('routes to the application with the longest matching virtual path', () => {
+    expect(route('127.0.0.1', 8080, 'www.contoso.com', '/api/v2/items')).toBe('named/api/v2→C');
+    expect(route('127.0.0.1', 8080, 'www.contoso.com', '/API/x')).toBe('named/api→B');
+    expect(route('127.0.0.1', 8080, 'www.contoso.com', '/apiary')).toBe('named/→A');
+  });
+
+  it('finds no site for an unbound port or host', () => {
+    expect(route('127.0.0.1', 8081, 'www.contoso.com', '/')).toBeUndefined();
+    expect(route('127.0.0.1', 9090, 'not.example', '/')).toBeUndefined();
+    expect(route('10.0.0.9', 9090, 'only.example', '/')).toBeUndefined();
+  });
+
+  it('listens once per port when a wildcard binding covers it', () => {
+    expect(router.endpoints()).toEqual(
+      expect.arrayContaining([
+        { host: undefined, port: 8080 },
+        { host: '127.0.0.1', port: 9090 },
+      ]),
+    );
+    expect(router.endpoints()).toHaveLength(2);
+  });
+});
