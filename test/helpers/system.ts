@@ -1,13 +1,12 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
 import { freePort } from './free-port.js';
 import { startRedis, type TestRedis } from './redis-server.js';
-import { startNode, type ServiceProcess } from './service-process.js';
+import { repoRoot, startNode, type ServiceProcess } from './service-process.js';
 
-export const fixtureSite = fileURLToPath(new URL('../fixtures/site', import.meta.url));
+export const fixtureSite = join(repoRoot, 'test/fixtures/site');
 
 /** A minimal valid configuration: one pool, one site bound to 127.0.0.1:<port>, serving `root`. */
 export function siteConfig(

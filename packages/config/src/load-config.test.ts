@@ -29,7 +29,12 @@ describe('validateConfig', () => {
   it('fills every application pool setting with its IIS default', () => {
     const config = validateConfig(minimal(), { source: 'test.yaml', baseDir: '/srv' });
     const pool = config.applicationPools[0]!;
-    expect(pool).toMatchObject({ queueLength: 1000, startMode: 'OnDemand', autoStart: true, managedPipelineMode: 'Integrated' });
+    expect(pool).toMatchObject({
+      queueLength: 1000,
+      startMode: 'OnDemand',
+      autoStart: true,
+      managedPipelineMode: 'Integrated',
+    });
     expect(pool.processModel).toMatchObject({
       idleTimeout: '00:20:00',
       idleTimeoutAction: 'Terminate',
@@ -41,8 +46,17 @@ describe('validateConfig', () => {
       shutdownTimeLimit: '00:01:30',
       identityType: 'ApplicationPoolIdentity',
     });
-    expect(pool.recycling).toMatchObject({ disallowOverlappingRotation: false, disallowRotationOnConfigChange: false });
-    expect(pool.recycling.periodicRestart).toEqual({ time: '1.05:00:00', requests: 0, memory: 0, privateMemory: 0, schedule: [] });
+    expect(pool.recycling).toMatchObject({
+      disallowOverlappingRotation: false,
+      disallowRotationOnConfigChange: false,
+    });
+    expect(pool.recycling.periodicRestart).toEqual({
+      time: '1.05:00:00',
+      requests: 0,
+      memory: 0,
+      privateMemory: 0,
+      schedule: [],
+    });
     expect(pool.failure).toMatchObject({
       rapidFailProtection: true,
       rapidFailProtectionInterval: '00:05:00',
@@ -54,9 +68,15 @@ describe('validateConfig', () => {
     expect(config.sites[0]!.applications[0]!.applicationPool).toBe('DefaultAppPool');
     expect(config.sites[0]!.limits.connectionTimeout).toBe('00:02:00');
     expect(config.webServer.defaultDocument.files[0]).toBe('Default.htm');
-    expect(config.webServer.requestFiltering.requestLimits).toEqual({ maxAllowedContentLength: 30000000, maxUrl: 4096, maxQueryString: 2048 });
+    expect(config.webServer.requestFiltering.requestLimits).toEqual({
+      maxAllowedContentLength: 30000000,
+      maxUrl: 4096,
+      maxQueryString: 2048,
+    });
     expect(config.webServer.handlers.list.at(-1)).toMatchObject({ name: 'StaticFile', path: '*', verb: '*' });
-    expect(config.webServer.staticContent.mimeMap.find((m) => m.fileExtension === '.css')?.mimeType).toBe('text/css');
+    expect(config.webServer.staticContent.mimeMap.find((m) => m.fileExtension === '.css')?.mimeType).toBe(
+      'text/css',
+    );
   });
 
   it('resolves physical paths against the config file directory', () => {
@@ -93,7 +113,11 @@ describe('validateConfig', () => {
     raw.sites[0].bindings[0].bindingInformation = '*:70000:';
     const pointers = issuesOf(raw).map((i) => i.pointer);
     expect(pointers).toEqual(
-      expect.arrayContaining(['/applicationPools/1/name', '/sites/0/applications/0/applicationPool', '/sites/0/bindings/0/bindingInformation']),
+      expect.arrayContaining([
+        '/applicationPools/1/name',
+        '/sites/0/applications/0/applicationPool',
+        '/sites/0/bindings/0/bindingInformation',
+      ]),
     );
   });
 
@@ -108,7 +132,9 @@ describe('validateConfig', () => {
 
 describe('parseConfig', () => {
   it('reports malformed YAML as CONFIG_SYNTAX with the line', () => {
-    expect(() => parseConfig('applicationPools: [\n  - name', { source: 'bad.yaml', baseDir: '/' })).toThrow(/CONFIG_SYNTAX[\s\S]*line/);
+    expect(() => parseConfig('applicationPools: [\n  - name', { source: 'bad.yaml', baseDir: '/' })).toThrow(
+      /CONFIG_SYNTAX[\s\S]*line/,
+    );
   });
 });
 

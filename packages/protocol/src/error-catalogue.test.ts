@@ -7,15 +7,25 @@ const docs = readFileSync(new URL('../../../docs/errors.md', import.meta.url), '
 
 describe('the error catalogue', () => {
   it('is documented code by code in docs/errors.md, with the same status and reason', () => {
-    const rows = new Map([...docs.matchAll(/^\| `([A-Z_]+)` \| (\d+\.\d+) \| ([^|]*) \|/gm)].map((m) => [m[1]!, { status: m[2]!, reason: m[3]!.trim() }]));
+    const rows = new Map(
+      [...docs.matchAll(/^\| `([A-Z_]+)` \| (\d+\.\d+) \| ([^|]*) \|/gm)].map((m) => [
+        m[1]!,
+        { status: m[2]!, reason: m[3]!.trim() },
+      ]),
+    );
     for (const [code, def] of Object.entries(errorCatalogue)) {
-      expect(rows.get(code), `${code} missing from docs/errors.md`).toEqual({ status: `${def.status}.${def.substatus}`, reason: 'reason' in def ? def.reason : '' });
+      expect(rows.get(code), `${code} missing from docs/errors.md`).toEqual({
+        status: `${def.status}.${def.substatus}`,
+        reason: 'reason' in def ? def.reason : '',
+      });
     }
-    for (const code of rows.keys()) expect(Object.keys(errorCatalogue), `${code} documented but not in the catalogue`).toContain(code);
+    for (const code of rows.keys())
+      expect(Object.keys(errorCatalogue), `${code} documented but not in the catalogue`).toContain(code);
   });
 
   it('uses area prefixes', () => {
-    for (const code of Object.keys(errorCatalogue)) expect(code).toMatch(/^(CONFIG|LISTENER|WAS|WORKER|EXT)_[A-Z0-9_]+$/);
+    for (const code of Object.keys(errorCatalogue))
+      expect(code).toMatch(/^(CONFIG|LISTENER|WAS|WORKER|EXT)_[A-Z0-9_]+$/);
   });
 
   it('renders an error page with status, substatus and code, escaping detail', () => {

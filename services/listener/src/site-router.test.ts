@@ -7,7 +7,12 @@ const config = validateConfig(
   {
     applicationPools: [{ name: 'A' }, { name: 'B' }, { name: 'C' }],
     sites: [
-      { name: 'any', id: 1, bindings: [{ bindingInformation: '*:8080:' }], applications: [{ path: '/', applicationPool: 'A', virtualDirectories: vdir }] },
+      {
+        name: 'any',
+        id: 1,
+        bindings: [{ bindingInformation: '*:8080:' }],
+        applications: [{ path: '/', applicationPool: 'A', virtualDirectories: vdir }],
+      },
       {
         name: 'named',
         id: 2,
@@ -18,8 +23,18 @@ const config = validateConfig(
           { path: '/api/v2', applicationPool: 'C', virtualDirectories: vdir },
         ],
       },
-      { name: 'ip', id: 3, bindings: [{ bindingInformation: '10.0.0.5:8080:' }], applications: [{ path: '/', applicationPool: 'B', virtualDirectories: vdir }] },
-      { name: 'other-port', id: 4, bindings: [{ bindingInformation: '127.0.0.1:9090:only.example' }], applications: [{ path: '/', applicationPool: 'C', virtualDirectories: vdir }] },
+      {
+        name: 'ip',
+        id: 3,
+        bindings: [{ bindingInformation: '10.0.0.5:8080:' }],
+        applications: [{ path: '/', applicationPool: 'B', virtualDirectories: vdir }],
+      },
+      {
+        name: 'other-port',
+        id: 4,
+        bindings: [{ bindingInformation: '127.0.0.1:9090:only.example' }],
+        applications: [{ path: '/', applicationPool: 'C', virtualDirectories: vdir }],
+      },
     ],
   },
   { source: 'test', baseDir: '/' },

@@ -14,7 +14,11 @@ const mapping = (name: string, path: string, verb: string): HandlerMapping => ({
   allowPathInfo: false,
   responseBufferLimit: 0,
 });
-const list = [mapping('php', '*.php', 'GET,HEAD,POST'), mapping('hello', 'hello.axd', '*'), mapping('StaticFile', '*', 'GET,HEAD')];
+const list = [
+  mapping('php', '*.php', 'GET,HEAD,POST'),
+  mapping('hello', 'hello.axd', '*'),
+  mapping('StaticFile', '*', 'GET,HEAD'),
+];
 
 describe('selectHandler', () => {
   it('takes the first mapping whose path and verb match, in order', () => {

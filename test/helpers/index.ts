@@ -1,0 +1,5 @@
+export * from './free-port.js';
+export * from './http-client.js';
+export * from './redis-server.js';
+export * from './service-process.js';
+export * from './system.js';
