@@ -6,7 +6,8 @@ const body = Buffer.from('hello world');
 export default defineExtension({
   name: 'BenchHello',
   version: '0.1.0',
-  load: () => async (_request, response) => {
+  load: () => (_request, response) => {
     response.setHeader('content-type', 'text/plain').end(body);
+    return Promise.resolve();
   },
 });
