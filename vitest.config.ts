@@ -16,6 +16,6 @@ export default defineConfig({
     pool: 'forks',
     // Two cores: the e2e suites each start several processes, so run at most two files at once.
     maxWorkers: 2,
-    reporters: ['default'],
+    reporters: ['default', './test/summary-reporter.ts'],
   },
 });
