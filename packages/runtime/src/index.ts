@@ -36,3 +36,4 @@ export function argument(name: string): string | undefined {
   const index = process.argv.indexOf(name);
   return index >= 0 ? process.argv[index + 1] : undefined;
 }
+export { freePort } from './free-port.js';
