@@ -39,7 +39,7 @@ describe('an invalid configuration file', () => {
     expect(was.output()).toContain('CONFIG_INVALID');
   });
 
-  it('makes the launcher exit non-zero with the same message, leaving no process behind', async () => {
+  it('makes the launcher exit non-zero with the same message, before it starts Redis or any service', async () => {
     const launcher = startNode(
       'launcher',
       ['tools/launcher/dist/main.js', '--config', await badConfigFile()],
@@ -50,6 +50,8 @@ describe('an invalid configuration file', () => {
     const { code } = await launcher.exited;
     expect(code).toBe(1);
     expect(launcher.output()).toContain('/applicationPools/0/queueLength');
+    // The config is checked first, so nothing was spawned that could be left behind.
+    expect(launcher.output()).not.toMatch(/started redis-server|\[was\]|\[listener\]|running:/);
   });
 
   it('names a reference to an undefined pool', async () => {

@@ -4,7 +4,8 @@ import { errorCatalogue, statusLabel, type ErrorCode } from './error-catalogue.j
 // substatus ("HTTP Error 404.3 - Not Found"), what happened, and the catalogue code to search the docs for.
 // Detail from the request is escaped, so an error page can never reflect markup back.
 
-const escapeHtml = (text: string): string => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+/** Escape text for HTML content and attribute values. */
+export const escapeHtml = (text: string): string => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 export function renderErrorPage(code: ErrorCode, detail?: string): string {
   const def = errorCatalogue[code];

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
-import { timeSpanToMs, type W3poolConfig } from '@w3pool/config';
+import type { W3poolConfig } from '@w3pool/config';
 import type { HeaderList, ReplyMessage, RequestJob } from '@w3pool/protocol';
 import { sendError } from './error-response.js';
 import type { PoolQueues } from './pool-queues.js';
@@ -74,7 +74,7 @@ export function createRequestIntake(deps: {
       const id = `${listenerId}.${(sequence += 1)}`;
       const pool = route.application.applicationPool;
       const now = Date.now();
-      const queueTimeoutMs = timeSpanToMs(route.site.limits.connectionTimeout);
+      const { queueTimeoutMs } = route;
       const job: RequestJob = {
         id,
         replyTo: listenerId,

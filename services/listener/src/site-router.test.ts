@@ -63,6 +63,10 @@ describe('SiteRouter', () => {
     expect(route('127.0.0.1', 8080, 'www.contoso.com', '/apiary')).toBe('named/→A');
   });
 
+  it('carries the site connectionTimeout as the queue deadline, compiled once', () => {
+    expect(router.route('127.0.0.1', 8080, 'www.contoso.com', '/')?.queueTimeoutMs).toBe(120_000);
+  });
+
   it('finds no site for an unbound port or host', () => {
     expect(route('127.0.0.1', 8081, 'www.contoso.com', '/')).toBeUndefined();
     expect(route('127.0.0.1', 9090, 'not.example', '/')).toBeUndefined();

@@ -1,8 +1,10 @@
-import type { Application, Site, W3poolConfig } from '@w3pool/config';
+import { timeSpanToMs, type Application, type Site, type W3poolConfig } from '@w3pool/config';
 
 export interface Route {
   site: Site;
   application: Application;
+  /** How long the request may wait in its pool queue: the site's connectionTimeout (http.sys Timer_AppPool). */
+  queueTimeoutMs: number;
 }
 
 interface CompiledBinding {
@@ -29,6 +31,7 @@ export interface Endpoint {
 export class SiteRouter {
   private readonly bindings: CompiledBinding[];
   private readonly applications = new Map<number, Application[]>();
+  private readonly queueTimeouts = new Map<number, number>();
 
   constructor(config: W3poolConfig) {
     this.bindings = config.sites
@@ -53,6 +56,7 @@ export class SiteRouter {
         site.id,
         [...site.applications].sort((a, b) => b.path.length - a.path.length),
       );
+      this.queueTimeouts.set(site.id, timeSpanToMs(site.limits.connectionTimeout));
     }
   }
 
@@ -92,7 +96,9 @@ export class SiteRouter {
       const prefix = app.path.toLowerCase().replace(/\/$/, '');
       return prefix === '' || lower === prefix || lower.startsWith(`${prefix}/`);
     });
-    return application ? { site: binding.site, application } : undefined;
+    return application
+      ? { site: binding.site, application, queueTimeoutMs: this.queueTimeouts.get(binding.site.id) ?? 0 }
+      : undefined;
   }
 }
 

@@ -1,12 +1,6 @@
 import type { Application, Site, W3poolConfig } from '@w3pool/config';
 import type { Extension, ExtensionLogger, Handler, HandlerRequest } from '@w3pool/extension-sdk';
-import {
-  W3poolError,
-  renderErrorPage,
-  type ErrorCode,
-  type ReplyMessage,
-  type RequestJob,
-} from '@w3pool/protocol';
+import { W3poolError, renderErrorPage, type ReplyMessage, type RequestJob } from '@w3pool/protocol';
 import { stat } from 'node:fs/promises';
 import { BufferedResponse } from './buffered-response.js';
 import { resolveExtension } from './extension-loader.js';
@@ -128,41 +122,40 @@ export class RequestPipeline {
     error: unknown,
   ): Omit<ReplyMessage, 'worker'> {
     const known = error instanceof W3poolError;
-    const code: ErrorCode = known ? error.code : 'WORKER_HANDLER_FAILED';
-    if (!known || error.status >= 500) {
+    const failure = known ? error : new W3poolError('WORKER_HANDLER_FAILED');
+    if (!known || failure.status >= 500) {
       this.log.error('request failed', {
         id: job.id,
         url: job.rawUrl,
-        code,
+        code: failure.code,
         error: (error as Error)?.stack ?? String(error),
       });
     }
-    const w3 = known ? error : new W3poolError(code);
-    // Headers a handler set for the error (Allow, Content-Range) survive; body headers do not.
+    // Headers a handler set for the error (Allow, Content-Range) survive; those of the body it meant to send do not.
     const headers = { ...response.headers };
-    for (const name of [
-      'content-type',
-      'content-length',
-      'etag',
-      'last-modified',
-      'accept-ranges',
-      'cache-control',
-    ])
-      delete headers[name];
+    for (const name of BODY_HEADERS) delete headers[name];
     headers['content-type'] = 'text/html; charset=utf-8';
+    // Detail can name internal paths; like IIS's DetailedLocalOnly, remote clients get the summary only.
+    const detail = isLoopback(job.remoteAddress) ? failure.detail : undefined;
     return {
       id: job.id,
-      status: w3.status,
-      substatus: w3.substatus,
+      status: failure.status,
+      substatus: failure.substatus,
       headers,
-      // Detail can name internal paths; like IIS's DetailedLocalOnly, remote clients get the summary only.
-      body: Buffer.from(
-        renderErrorPage(code, known && isLoopback(job.remoteAddress) ? w3.detail : undefined),
-      ),
-      errorCode: code,
+      body: Buffer.from(renderErrorPage(failure.code, detail)),
+      errorCode: failure.code,
     };
   }
 }
+
+const BODY_HEADERS = [
+  'content-type',
+  'content-length',
+  'etag',
+  'last-modified',
+  'accept-ranges',
+  'cache-control',
+];
 
 async function checkResourceType(resourceType: string, physicalPath: string, urlPath: string): Promise<void> {
   if (resourceType === 'Unspecified') return;

@@ -1,7 +1,6 @@
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-
-const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+import { escapeHtml } from '@w3pool/extension-sdk';
 
 /** The directoryBrowse page: name, date and size of each entry, directories first, as IIS lists them. */
 export async function renderDirectoryListing(directory: string, urlPath: string): Promise<string> {
