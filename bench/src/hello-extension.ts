@@ -6,8 +6,5 @@ const body = Buffer.from('hello world');
 export default defineExtension({
   name: 'BenchHello',
   version: '0.1.0',
-  load: () => (_request, response) => {
-    response.setHeader('content-type', 'text/plain').end(body);
-    return Promise.resolve();
-  },
+  load: () => (_request, response) => response.setHeader('content-type', 'text/plain').end(body),
 });

@@ -40,52 +40,149 @@ export async function writeConfig(config: unknown): Promise<{ file: string; dir:
   return { file, dir };
 }
 
+/** Handler mappings: the test app for `*.test` URLs, then IIS's StaticFile mapping. */
+export function testHandlers() {
+  return {
+    list: [
+      {
+        name: 'TestApp',
+        path: '*.test',
+        verb: '*',
+        type: join(repoRoot, 'test/fixtures/extensions/test-app.js'),
+      },
+      {
+        name: 'StaticFile',
+        path: '*',
+        verb: '*',
+        modules: 'StaticFileModule,DefaultDocumentModule,DirectoryListingModule',
+        resourceType: 'Either',
+        requireAccess: 'Read',
+      },
+    ],
+  };
+}
+
+export interface SystemOptions {
+  host?: string;
+  /** The whole configuration, built from the allocated listener ports (default: siteConfig on the first). */
+  config?: (ports: number[]) => unknown;
+  /** Listener ports to allocate (default 1). */
+  portCount?: number;
+  /** One entry per listener process: the indexes of the ports it binds (default: one listener, all ports). */
+  listeners?: number[][];
+  /** Pools to start one worker for (default DefaultAppPool; [] for none). */
+  workers?: string[];
+  /** Extra environment for every process. */
+  env?: Record<string, string>;
+}
+
 export interface RunningSystem {
   redis: TestRedis;
   was: ServiceProcess;
+  wasUrl: string;
   listener: ServiceProcess;
+  listeners: ServiceProcess[];
   worker: ServiceProcess;
+  workers: ServiceProcess[];
   port: number;
+  ports: number[];
   baseUrl: string;
   configFile: string;
+  /** The temporary directory of the config file; relative log directories land here. */
+  dir: string;
   env: NodeJS.ProcessEnv;
   startWorker(pool?: string): Promise<ServiceProcess>;
+  startListener(portIndexes?: number[]): Promise<ServiceProcess>;
   stop(): Promise<void>;
   [Symbol.asyncDispose](): Promise<void>;
 }
 
-/** WAS, listener and one worker, as real processes, against a private Redis. */
-export async function startSystem(options: { host?: string } = {}): Promise<RunningSystem> {
+/** WAS, listeners and workers, as real processes, against a private Redis. */
+export async function startSystem(options: SystemOptions = {}): Promise<RunningSystem> {
   const redis = await startRedis();
-  const port = await freePort();
+  const ports: number[] = [];
+  for (let i = 0; i < (options.portCount ?? 1); i += 1) ports.push(await freePort());
+  const port = ports[0]!;
   const wasPort = await freePort();
-  const { file, dir } = await writeConfig(siteConfig(port, fixtureSite, options));
-  const env = { REDIS_URL: redis.url, W3POOL_WAS_PORT: String(wasPort) };
+  const config = options.config ? options.config(ports) : siteConfig(port, fixtureSite, options);
+  const { file, dir } = await writeConfig(config);
+  const env = { ...options.env, REDIS_URL: redis.url, W3POOL_WAS_PORT: String(wasPort) };
   const was = startNode('was', ['services/was/dist/main.js', '--config', file], env);
   await was.waitForLine(/WAS ready/);
-  const listener = startNode('listener', ['services/listener/dist/main.js'], env);
+  const listeners: ServiceProcess[] = [];
+  const workers: ServiceProcess[] = [];
+  const startListener = async (indexes = ports.map((_, i) => i)) => {
+    const listener = startNode('listener', ['services/listener/dist/main.js'], {
+      ...env,
+      W3POOL_LISTENER_PORTS: indexes.map((i) => ports[i]).join(','),
+    });
+    listeners.push(listener);
+    await listener.waitForLine(/listener ready/);
+    return listener;
+  };
   const startWorker = async (pool = 'DefaultAppPool') => {
     const worker = startNode('worker', ['services/worker/dist/main.js', '--pool', pool], env);
+    workers.push(worker);
     await worker.waitForLine(/worker ready/);
     return worker;
   };
-  const [worker] = await Promise.all([startWorker(), listener.waitForLine(/listener ready/)]);
+  try {
+    await Promise.all([
+      ...(options.listeners ?? [ports.map((_, i) => i)]).map((indexes) => startListener(indexes)),
+      ...(options.workers ?? ['DefaultAppPool']).map((pool) => startWorker(pool)),
+    ]);
+  } catch (error) {
+    await Promise.all([...listeners, ...workers, was].map((p) => p.stop('SIGKILL')));
+    await redis.stop();
+    throw error;
+  }
   const system: RunningSystem = {
     redis,
     was,
-    listener,
-    worker,
+    wasUrl: `http://127.0.0.1:${wasPort}`,
+    get listener() {
+      return listeners[0]!;
+    },
+    listeners,
+    get worker() {
+      return workers[0]!;
+    },
+    workers,
     port,
+    ports,
     baseUrl: `http://127.0.0.1:${port}`,
     configFile: file,
+    dir,
     env,
     startWorker,
+    startListener,
     stop: async () => {
-      await Promise.all([system.worker.stop('SIGKILL'), listener.stop('SIGKILL'), was.stop('SIGKILL')]);
+      await Promise.all([...workers, ...listeners, was].map((p) => p.stop('SIGKILL')));
       await redis.stop();
       await rm(dir, { recursive: true, force: true });
     },
     [Symbol.asyncDispose]: () => system.stop(),
   };
   return system;
+}
+
+/** Poll `probe` until it returns a value other than undefined, or fail at the deadline. */
+export async function eventually<T>(
+  probe: () => Promise<T | undefined> | T | undefined,
+  what: string,
+  timeoutMs = 15_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const value = await probe();
+      if (value !== undefined) return value;
+    } catch (error) {
+      last = error;
+    }
+    if (Date.now() > deadline)
+      throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
 }

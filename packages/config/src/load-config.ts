@@ -73,7 +73,9 @@ function describe(schema: TSchema, message: string, value: unknown): string {
 
 function resolvePaths(config: W3poolConfig, baseDir: string): W3poolConfig {
   const absolute = (p: string) => (isAbsolute(p) ? p : resolve(baseDir, p));
+  config.httpSys.errorLoggingDir = absolute(config.httpSys.errorLoggingDir);
   for (const site of config.sites) {
+    site.logFile.directory = absolute(site.logFile.directory);
     for (const app of site.applications) {
       for (const vdir of app.virtualDirectories) vdir.physicalPath = absolute(vdir.physicalPath);
     }

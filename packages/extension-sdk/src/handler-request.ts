@@ -15,8 +15,17 @@ export interface HandlerRequest {
   readonly httpVersion: string;
   /** Request headers, names lower-cased; repeated headers joined with `, ` (cookie with `; `). */
   readonly headers: ReadonlyMap<string, string>;
-  /** Body bytes (lpbData). */
-  readonly body: Uint8Array;
+  /** cbTotalBytes: the declared body length, or -1 for a chunked body of unknown length. */
+  readonly contentLength: number;
+  /** lpbData: the part of the body the listener pre-read (up to uploadReadAheadSize bytes). */
+  readonly preloadedBody: Uint8Array;
+  /**
+   * The whole body, the pre-read part first, then the rest as it streams from the client (ReadClient). The
+   * client is read only as fast as this is consumed. Can be consumed once.
+   */
+  bodyStream(): AsyncIterable<Uint8Array>;
+  /** The whole body in memory. Throws HttpError LISTENER_CONTENT_TOO_LARGE (413) past `limit` bytes. */
+  readBody(limit?: number): Promise<Buffer>;
   readonly remoteAddress: string;
   readonly remotePort: number;
   readonly localAddress: string;

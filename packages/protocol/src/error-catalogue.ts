@@ -7,6 +7,11 @@ export interface ErrorDefinition {
   readonly substatus: number;
   /** HTTPERR s-reason, for errors the listener (http.sys role) produces itself. */
   readonly reason?: string;
+  /**
+   * The status.substatus IIS logs and shows on its error page when it differs from what is sent: request
+   * filtering answers 413/414 on the wire (what clients and proxies understand) and logs IIS's 404.13/404.14.
+   */
+  readonly iisStatus?: string;
   /** The status text IIS shows for this code. */
   readonly title: string;
   /** What went wrong, for the error page and the log. */
@@ -58,12 +63,119 @@ export const errorCatalogue = define({
     title: 'Bad Request - Invalid URL',
     message: 'The request URL is invalid.',
   },
+  LISTENER_REQUEST_LINE_TOO_LONG: {
+    status: 414,
+    substatus: 0,
+    reason: 'URL_Length',
+    title: 'Request-URI Too Long',
+    message: 'The request line is longer than http.sys allows (16 KB for the request line and headers).',
+  },
+  LISTENER_HEADERS_TOO_LARGE: {
+    status: 431,
+    substatus: 0,
+    reason: 'FieldLength',
+    title: 'Request Header Fields Too Large',
+    message: 'The request headers are longer than http.sys allows (16 KB for the request line and headers).',
+  },
+  LISTENER_VERSION_NOT_SUPPORTED: {
+    status: 505,
+    substatus: 0,
+    reason: 'Version_N/S',
+    title: 'HTTP Version Not Supported',
+    message: 'Only HTTP/1.0 and HTTP/1.1 are served.',
+  },
+  LISTENER_SITE_STOPPED: {
+    status: 503,
+    substatus: 0,
+    reason: 'Disabled',
+    title: 'Service Unavailable',
+    message: 'The site is stopped.',
+  },
+  LISTENER_POOL_STOPPED: {
+    status: 503,
+    substatus: 0,
+    reason: 'Disabled',
+    title: 'Service Unavailable',
+    message: 'The application pool is stopped.',
+  },
+  LISTENER_POOL_OFFLINE: {
+    status: 503,
+    substatus: 0,
+    reason: 'AppOffline',
+    title: 'Service Unavailable',
+    message: 'The application pool was taken offline after its worker processes failed repeatedly.',
+  },
+  LISTENER_QUEUE_FULL: {
+    status: 503,
+    substatus: 0,
+    reason: 'QueueFull',
+    title: 'Service Unavailable',
+    message: 'The application pool queue is full (queueLength).',
+  },
+
+  // Request filtering, applied by the listener before a request is queued (IIS's RequestFilteringModule;
+  // logged in the site's W3C log with IIS's 404.x substatus).
   LISTENER_CONTENT_TOO_LARGE: {
     status: 413,
     substatus: 0,
-    reason: 'EntityTooLarge',
+    iisStatus: '404.13',
     title: 'Request Entity Too Large',
-    message: 'The request body exceeds the allowed content length.',
+    message: 'The request body exceeds the allowed content length (maxAllowedContentLength).',
+  },
+  LISTENER_URL_TOO_LONG: {
+    status: 414,
+    substatus: 0,
+    iisStatus: '404.14',
+    title: 'Request-URI Too Long',
+    message: 'The request URL is longer than requestLimits maxUrl.',
+  },
+  LISTENER_QUERY_TOO_LONG: {
+    status: 404,
+    substatus: 15,
+    title: 'Not Found',
+    message: 'The query string is longer than requestLimits maxQueryString.',
+  },
+  LISTENER_URL_SEQUENCE_DENIED: {
+    status: 404,
+    substatus: 5,
+    title: 'Not Found',
+    message: 'The URL contains a sequence that request filtering denies (denyUrlSequences).',
+  },
+  LISTENER_VERB_DENIED: {
+    status: 404,
+    substatus: 6,
+    title: 'Not Found',
+    message: 'Request filtering denies this verb.',
+  },
+  LISTENER_EXTENSION_DENIED: {
+    status: 404,
+    substatus: 7,
+    title: 'Not Found',
+    message: 'Request filtering denies this file name extension.',
+  },
+  LISTENER_HIDDEN_SEGMENT: {
+    status: 404,
+    substatus: 8,
+    title: 'Not Found',
+    message: 'The URL contains a hidden segment (requestFiltering hiddenSegments).',
+  },
+  LISTENER_DOUBLE_ESCAPED: {
+    status: 404,
+    substatus: 11,
+    title: 'Not Found',
+    message: 'The URL contains a double-escaped sequence (allowDoubleEscaping is false).',
+  },
+  LISTENER_HIGH_BIT: {
+    status: 404,
+    substatus: 12,
+    title: 'Not Found',
+    message: 'The URL contains high-bit characters (allowHighBitCharacters is false).',
+  },
+  LISTENER_TOO_MANY_SEGMENTS: {
+    status: 404,
+    substatus: 20,
+    title: 'Not Found',
+    message: 'The URL has more segments than the site allows (limits maxUrlSegments).',
   },
   LISTENER_QUEUE_UNAVAILABLE: {
     status: 503,
@@ -85,6 +197,38 @@ export const errorCatalogue = define({
     reason: 'AppShutdown',
     title: 'Service Unavailable',
     message: 'The server is shutting down.',
+  },
+
+  // WAS and its admin API.
+  WAS_NOT_READY: {
+    status: 503,
+    substatus: 0,
+    title: 'Service Unavailable',
+    message: 'WAS has no configuration loaded yet.',
+  },
+  WAS_POOL_NOT_FOUND: {
+    status: 404,
+    substatus: 0,
+    title: 'Not Found',
+    message: 'No application pool has this name.',
+  },
+  WAS_SITE_NOT_FOUND: {
+    status: 404,
+    substatus: 0,
+    title: 'Not Found',
+    message: 'No site has this id.',
+  },
+  WAS_UNKNOWN_ACTION: {
+    status: 400,
+    substatus: 0,
+    title: 'Bad Request',
+    message: 'The action must be start or stop.',
+  },
+  WAS_INTERNAL: {
+    status: 500,
+    substatus: 0,
+    title: 'Internal Server Error',
+    message: 'The admin API failed; see the WAS log.',
   },
 
   // Worker (w3wp) and its pipeline.
@@ -176,8 +320,8 @@ export function isErrorCode(code: string): code is ErrorCode {
 
 /** IIS writes status and substatus as `404.3`. */
 export function statusLabel(code: ErrorCode): string {
-  const def = errorCatalogue[code];
-  return `${def.status}.${def.substatus}`;
+  const def: ErrorDefinition = errorCatalogue[code];
+  return def.iisStatus ?? `${def.status}.${def.substatus}`;
 }
 
 /** An error that carries a catalogue code; services turn it into the mapped status. */

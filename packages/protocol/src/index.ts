@@ -1,5 +1,6 @@
 export * from './keys.js';
 export * from './request-job.js';
-export * from './reply.js';
+export * from './stream-messages.js';
+export * from './runtime-state.js';
 export * from './error-catalogue.js';
 export * from './error-page.js';

@@ -28,3 +28,47 @@ export const CONFIG_KEY = `${KEY_PREFIX}:config`;
 
 /** WAS publishes the new version number here after it writes {@link CONFIG_KEY}. */
 export const CONFIG_CHANNEL = `${KEY_PREFIX}:config:changed`;
+
+/**
+ * A worker process's control channel: listeners send it request-body chunks (after the worker asked for
+ * them), acknowledgements of response bytes written to the client, and cancellations.
+ */
+export function workerControlChannel(workerId: string): string {
+  return `${KEY_PREFIX}:ctl:${workerId}`;
+}
+
+/**
+ * A listener instance's presence: a hash of its counters, refreshed every few seconds with a short TTL.
+ * Its absence tells a worker that the listener that queued a request is gone, so nobody waits for it.
+ */
+export function listenerPresenceKey(listenerId: string): string {
+  return `${KEY_PREFIX}:listener:${listenerId}`;
+}
+
+/** SCAN pattern over every listener presence key (admin use, never on the request path). */
+export const LISTENER_PRESENCE_PATTERN = `${KEY_PREFIX}:listener:*`;
+
+/**
+ * The count of requests waiting in a pool queue, kept by admission (INCR) and by the worker that takes a
+ * request or the listener that withdraws one (DECR), so that queueLength is enforced without counting a list.
+ */
+export function queueDepthKey(poolName: string): string {
+  return `${KEY_PREFIX}:qdepth:${encodeURIComponent(poolName)}`;
+}
+
+/**
+ * BullMQ's list of waiting jobs for a pool queue. Read (LLEN, O(1)) only to correct the depth counter when it
+ * claims the queue is full; this is BullMQ's key layout, pinned by the version in the lockfile.
+ */
+export function queueWaitListKey(poolName: string): string {
+  return `${QUEUE_KEY_PREFIX}:${poolQueueName(poolName)}:wait`;
+}
+
+/** Runtime state set by an administrator or by rapid-fail protection: hashes of name/id → JSON state. */
+export const POOL_STATE_KEY = `${KEY_PREFIX}:state:pools`;
+export const SITE_STATE_KEY = `${KEY_PREFIX}:state:sites`;
+/** Published after either state hash changes. */
+export const STATE_CHANNEL = `${KEY_PREFIX}:state:changed`;
+
+/** Workers publish here when a file behind a cached response changes; every listener drops the entry. */
+export const CACHE_INVALIDATION_CHANNEL = `${KEY_PREFIX}:cache:invalidate`;

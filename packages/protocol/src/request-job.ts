@@ -30,6 +30,13 @@ export interface RequestJob {
   remotePort: number;
   localAddress: string;
   localPort: number;
-  /** Body bytes, base64. Whole body today (bounded by maxAllowedContentLength). */
+  /** The pre-read part of the body (ECB lpbData), base64: at most uploadReadAheadSize bytes. */
   body: string;
+  /** cbTotalBytes: the declared body length, or -1 for a chunked body of unknown length. */
+  bodyLength: number;
+  /**
+   * True when `body` is the whole body. Otherwise the worker asks the listener for the rest (ReadClient),
+   * which streams it over the worker's control channel as the worker reads.
+   */
+  bodyComplete: boolean;
 }

@@ -3,17 +3,31 @@ import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { followConfig, type PublishedConfig } from '@w3pool/config';
+import { CACHE_INVALIDATION_CHANNEL, type CacheInvalidation } from '@w3pool/protocol';
 import { Endpoints, type BoundEndpoint } from './endpoints.js';
+import { HttpErrLog } from './httperr-log.js';
+import { ListenerPresenceWriter, ListenerStats } from './listener-stats.js';
 import { PoolQueues } from './pool-queues.js';
+import { QueueAdmission } from './queue-admission.js';
 import { ReplyRouter } from './reply-router.js';
+import { RequestFilter } from './request-filter.js';
 import { createRequestIntake, type IntakeState } from './request-intake.js';
+import { ResponseCache } from './response-cache.js';
+import { RuntimeStates } from './runtime-states.js';
 import { SiteRouter } from './site-router.js';
+import { Subscriptions } from './subscriptions.js';
+import { W3cLogs } from './w3c-log.js';
 
 export interface ListenerOptions {
   redisUrl: string;
   log: Logger;
   /** Defaults to host-pid-random: unique per process, so each instance has its own reply channel. */
   listenerId?: string;
+  /**
+   * Bind only these ports of the configured bindings (all when absent): several listener instances on one
+   * host, each owning some ports, share the same pools and Redis.
+   */
+  ports?: readonly number[];
 }
 
 export interface ListenerService {
@@ -24,27 +38,69 @@ export interface ListenerService {
   close(): Promise<void>;
 }
 
-/** The http.sys composition root: configuration from WAS, routing, the pool queues and the reply channel. */
+/**
+ * The http.sys composition root: configuration from WAS, routing, request filtering, the response cache,
+ * queue admission, the pool queues, the reply channel, the logs and the listener's presence.
+ */
 export async function buildListener(options: ListenerOptions): Promise<ListenerService> {
   const { log } = options;
   const listenerId = options.listenerId ?? `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
   const connection = new Redis(options.redisUrl, { maxRetriesPerRequest: null });
   const subscriber = new Redis(options.redisUrl, { maxRetriesPerRequest: null });
+  const subscriptions = new Subscriptions(subscriber, log);
   const queues = new PoolQueues(connection);
-  const replies = new ReplyRouter(subscriber, listenerId, log);
+  const admission = new QueueAdmission(connection);
+  const replies = new ReplyRouter(connection, listenerId, log);
+  const states = new RuntimeStates(connection, log);
+  const cache = new ResponseCache();
+  const stats = new ListenerStats();
+  const logError = (error: unknown) => log.error({ err: error }, 'log file not written');
+  const w3c = new W3cLogs(logError);
+  const httperr = new HttpErrLog(logError);
 
   let state: IntakeState | undefined;
   let started = false;
+  let shuttingDown = false;
   const endpoints = new Endpoints(
-    createRequestIntake({ state: () => state as IntakeState, queues, replies, listenerId, log }),
+    createRequestIntake({
+      state: () => state as IntakeState,
+      queues,
+      admission,
+      replies,
+      states,
+      cache,
+      w3c,
+      httperr,
+      stats,
+      publisher: connection,
+      listenerId,
+      log,
+      shuttingDown: () => shuttingDown,
+    }),
+    httperr,
+    log,
+  );
+  const presence = new ListenerPresenceWriter(
+    connection,
+    listenerId,
+    stats,
+    cache.counters,
+    () => endpoints.bound().map((b) => b.address),
     log,
   );
 
+  const owned = (router: SiteRouter) =>
+    router.endpoints().filter((e) => !options.ports || options.ports.includes(e.port));
+
   const apply = async (published: PublishedConfig) => {
-    const router = new SiteRouter(published.config);
-    state = { config: published.config, router };
-    await queues.retain(new Set(published.config.applicationPools.map((p) => p.name)));
-    if (started) await endpoints.apply(router.endpoints(), published.config);
+    const { config } = published;
+    const router = new SiteRouter(config);
+    state = { config, router, filter: new RequestFilter(config) };
+    cache.configure(config);
+    w3c.configure(config.sites);
+    httperr.configure(config);
+    await queues.retain(new Set(config.applicationPools.map((p) => p.name)));
+    if (started) await endpoints.apply(owned(router), config);
     log.info({ version: published.version }, 'configuration applied');
   };
 
@@ -56,7 +112,13 @@ export async function buildListener(options: ListenerOptions): Promise<ListenerS
     },
     onError: (error) => log.error({ err: error }, 'configuration could not be read'),
   });
-  await replies.start();
+  await replies.start(subscriptions);
+  await states.start(subscriptions);
+  await subscriptions.subscribe(CACHE_INVALIDATION_CHANNEL, (message) => {
+    const notice = JSON.parse(message.toString()) as CacheInvalidation;
+    cache.invalidate(notice.siteId, notice.path);
+  });
+  await presence.start();
   const first = await follower.first;
   if (!state) await apply(first);
 
@@ -65,15 +127,19 @@ export async function buildListener(options: ListenerOptions): Promise<ListenerS
     start: async () => {
       started = true;
       const current = follower.current() ?? first;
-      const bound = await endpoints.apply(new SiteRouter(current.config).endpoints(), current.config);
+      const bound = await endpoints.apply(owned(new SiteRouter(current.config)), current.config);
       log.info({ listenerId, endpoints: bound.map((b) => b.address) }, 'listener ready');
       return bound;
     },
     close: async () => {
+      shuttingDown = true;
       await endpoints.close();
       await follower.close();
+      await presence.stop();
+      await Promise.all([w3c.flush(), httperr.flush()]);
+      cache.close();
       await queues.close();
-      subscriber.disconnect();
+      subscriptions.close();
       await connection.quit().catch(() => connection.disconnect());
     },
   };

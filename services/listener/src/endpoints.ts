@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
 import { timeSpanToMs, type W3poolConfig } from '@w3pool/config';
+import type { HttpErrLog } from './httperr-log.js';
 import type { Endpoint } from './site-router.js';
 
 export interface BoundEndpoint {
@@ -9,6 +10,9 @@ export interface BoundEndpoint {
   port: number;
   address: string;
 }
+
+/** How long shutdown waits for requests in flight (IIS's shutdownTimeLimit default). */
+const SHUTDOWN_GRACE_MS = 90_000;
 
 const key = (e: Endpoint) => `${e.host ?? '*'}:${e.port}`;
 
@@ -21,6 +25,7 @@ export class Endpoints {
 
   constructor(
     private readonly handle: (request: IncomingMessage, response: ServerResponse) => void,
+    private readonly httperr: HttpErrLog,
     private readonly log: Logger,
   ) {}
 
@@ -55,11 +60,41 @@ export class Endpoints {
     });
   }
 
+  /**
+   * Malformed or too slow: answer with http.sys's status and close, logging the HTTPERR reason. The process
+   * carries on whatever the bytes were.
+   */
+  private onClientError(error: NodeJS.ErrnoException & { rawPacket?: Buffer }, socket: Socket): void {
+    const { status, reason } = classify(error);
+    this.httperr.record({
+      clientIp: socket.remoteAddress,
+      clientPort: socket.remotePort,
+      serverIp: socket.localAddress,
+      serverPort: socket.localPort,
+      status: status === undefined ? undefined : Number(status.slice(0, 3)),
+      reason,
+    });
+    if (status && socket.writable && !socket.destroyed) {
+      socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+    } else {
+      socket.destroy();
+    }
+  }
+
   /** Stop accepting, let requests in flight finish, and close idle keep-alive connections. */
-  async close(): Promise<void> {
-    await Promise.all([...this.servers.values()].map(closeServer));
+  async close(graceMs = SHUTDOWN_GRACE_MS): Promise<void> {
+    this.closing = true;
+    const servers = [...this.servers.values()];
+    const cutoff = setTimeout(() => {
+      this.log.warn('requests still in flight after the shutdown grace period; closing their connections');
+      for (const server of servers) server.closeAllConnections();
+    }, graceMs);
+    await Promise.all(servers.map(closeServer));
+    clearTimeout(cutoff);
     this.servers.clear();
   }
+
+  private closing = false;
 
   private async open(endpoint: Endpoint, config: W3poolConfig): Promise<Server> {
     const server = createServer(
@@ -67,21 +102,34 @@ export class Endpoints {
         // http.sys MaxRequestBytes: request line and headers together within 16 KB.
         maxHeaderSize: 16384,
         requireHostHeader: true,
-        // Queue waits are bounded by the pool queue deadline, not by a socket timer.
+        // Queue waits are bounded by the pool queue deadline and bodies by the entity-body timer, not by a
+        // whole-request timer that would cut off a long upload.
         requestTimeout: 0,
+        // How often header and idle timers are checked; Node's default (30 s) would let a slowloris client
+        // hold a socket half a minute past headerWaitTimeout.
+        connectionsCheckingInterval: 1000,
       },
-      this.handle,
+      (request, response) => {
+        // During shutdown a keep-alive connection closes as soon as its request is answered.
+        if (this.closing) response.on('finish', () => setImmediate(() => server.closeIdleConnections()));
+        this.handle(request, response);
+      },
     );
-    server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => {
-      // Malformed HTTP: answer 400 (431 for oversized headers) and close; the process carries on.
-      const status =
-        error.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : '400 Bad Request';
-      if (socket.writable && !socket.destroyed) {
-        socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
-      } else {
-        socket.destroy();
-      }
+    server.on('connection', (socket: Socket) => {
+      // The keep-alive timer fired on a connection with no request in flight: Timer_ConnectionIdle.
+      socket.on('timeout', () => {
+        this.httperr.record({
+          clientIp: socket.remoteAddress,
+          clientPort: socket.remotePort,
+          serverIp: socket.localAddress,
+          serverPort: socket.localPort,
+          reason: 'Timer_ConnectionIdle',
+        });
+      });
     });
+    server.on('clientError', (error: NodeJS.ErrnoException & { rawPacket?: Buffer }, socket: Socket) =>
+      this.onClientError(error, socket),
+    );
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen({ host: endpoint.host, port: endpoint.port }, () => {
@@ -108,4 +156,46 @@ function closeServer(server: Server): Promise<void> {
     server.close(() => resolve());
     server.closeIdleConnections();
   });
+}
+
+/** The HTTPERR reason (and the status, if one is sent) for a connection the parser or a timer gave up on. */
+function classify(error: NodeJS.ErrnoException & { rawPacket?: Buffer }): {
+  status?: string;
+  reason: string;
+} {
+  switch (error.code) {
+    case 'HPE_HEADER_OVERFLOW': {
+      // The request line took most of the 16 KB (or has no end in sight): URL_Length; else a header did.
+      const raw = error.rawPacket;
+      const firstLineEnd = raw ? raw.indexOf('\n') : -1;
+      return firstLineEnd === -1 || firstLineEnd > 8192
+        ? { status: '414 URI Too Long', reason: 'URL_Length' }
+        : { status: '431 Request Header Fields Too Large', reason: 'FieldLength' };
+    }
+    case 'ERR_HTTP_REQUEST_TIMEOUT':
+      // headerWaitTimeout passed before the headers were complete: slowloris. http.sys drops the connection.
+      return { reason: 'Timer_HeaderWait' };
+    case 'ECONNRESET':
+      return { reason: 'Connection_Dropped' };
+    case 'HPE_INVALID_METHOD':
+      return { status: '400 Bad Request', reason: 'Verb' };
+    case 'HPE_INVALID_URL':
+      return { status: '400 Bad Request', reason: 'URL' };
+    case 'HPE_INVALID_HEADER_TOKEN':
+      return { status: '400 Bad Request', reason: 'Header' };
+    case 'HPE_INVALID_CONTENT_LENGTH':
+    case 'HPE_UNEXPECTED_CONTENT_LENGTH':
+    case 'HPE_INVALID_CHUNK_SIZE':
+      return { status: '400 Bad Request', reason: 'Number' };
+    case 'HPE_LF_EXPECTED':
+    case 'HPE_CR_EXPECTED':
+    case 'HPE_STRICT':
+      return { status: '400 Bad Request', reason: 'Invalid_CR/LF' };
+    case 'HPE_INVALID_VERSION':
+      return { status: '505 HTTP Version Not Supported', reason: 'Version_N/S' };
+    case 'HPE_INVALID_TRANSFER_ENCODING':
+      return { status: '501 Not Implemented', reason: 'N/I' };
+    default:
+      return { status: '400 Bad Request', reason: 'BadRequest' };
+  }
 }

@@ -7,7 +7,8 @@ const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const log = pino({ base: { service: 'listener', pid: process.pid } });
 
 try {
-  const listener = await buildListener({ redisUrl, log, listenerId: process.env.W3POOL_LISTENER_ID });
+  const ports = process.env.W3POOL_LISTENER_PORTS?.split(',').map(Number);
+  const listener = await buildListener({ redisUrl, log, listenerId: process.env.W3POOL_LISTENER_ID, ports });
   await listener.start();
   // Stopping is graceful: no new connections, requests in flight finish.
   stopOnSignals(() => listener.close(), log);

@@ -1,27 +1,34 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { decodeReply, replyChannel, type ReplyMessage } from '@w3pool/protocol';
+import {
+  decodeToListener,
+  encodeMessage,
+  replyChannel,
+  workerControlChannel,
+  type ToListener,
+} from '@w3pool/protocol';
+import type { Subscriptions } from './subscriptions.js';
 
 /**
- * This listener instance's reply channel. Workers publish each answer to the channel of the listener that
- * queued the request, so no listener sees another's replies; here each reply finds its waiting client.
+ * This listener instance's reply channel. Workers publish each response, in one message or a stream of them,
+ * to the channel of the listener that queued the request, so no listener sees another's replies; here each
+ * message finds the request it belongs to.
  */
 export class ReplyRouter {
-  private readonly waiting = new Map<string, (reply: ReplyMessage) => void>();
+  private readonly waiting = new Map<string, (message: ToListener) => void>();
 
   constructor(
-    private readonly subscriber: Redis,
+    private readonly publisher: Redis,
     private readonly listenerId: string,
     private readonly log: Logger,
   ) {}
 
-  async start(): Promise<void> {
-    this.subscriber.on('messageBuffer', (_channel: Buffer, message: Buffer) => this.deliver(message));
-    await this.subscriber.subscribe(replyChannel(this.listenerId));
+  async start(subscriptions: Subscriptions): Promise<void> {
+    await subscriptions.subscribe(replyChannel(this.listenerId), (message) => this.deliver(message));
   }
 
-  expect(id: string, onReply: (reply: ReplyMessage) => void): void {
-    this.waiting.set(id, onReply);
+  expect(id: string, onMessage: (message: ToListener) => void): void {
+    this.waiting.set(id, onMessage);
   }
 
   forget(id: string): void {
@@ -32,17 +39,27 @@ export class ReplyRouter {
     return this.waiting.size;
   }
 
-  private deliver(message: Buffer): void {
-    let reply: ReplyMessage;
+  private deliver(raw: Buffer): void {
+    let message: ToListener;
     try {
-      reply = decodeReply(message);
+      message = decodeToListener(raw);
     } catch (error) {
       this.log.warn({ err: error }, 'dropped a malformed reply message');
       return;
     }
-    const onReply = this.waiting.get(reply.id);
-    if (!onReply) return; // the client went away or the queue deadline already answered it
-    this.waiting.delete(reply.id);
-    onReply(reply);
+    const onMessage = this.waiting.get(message.id);
+    if (onMessage) {
+      onMessage(message);
+      return;
+    }
+    // The client went away, or the queue deadline already answered it. A worker still streaming or
+    // reading the body is told to stop; a complete reply needs no answer.
+    if ((message.t === 'head' && message.final) || message.t === 'abort') return;
+    this.publisher
+      .publish(
+        workerControlChannel(message.worker.control),
+        encodeMessage({ t: 'cancel', id: message.id, reason: 'client gone' }),
+      )
+      .catch((error: unknown) => this.log.warn({ err: error }, 'cancel not sent'));
   }
 }

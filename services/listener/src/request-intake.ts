@@ -1,48 +1,101 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import fresh from 'fresh';
+import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import type { W3poolConfig } from '@w3pool/config';
-import type { HeaderList, ReplyMessage, RequestJob } from '@w3pool/protocol';
+import { timeSpanToMs, type W3poolConfig } from '@w3pool/config';
+import {
+  encodeMessage,
+  errorCatalogue,
+  statusLabel,
+  workerControlChannel,
+  type ErrorCode,
+  type ErrorDefinition,
+  type HeaderList,
+  type RequestJob,
+  type ToWorker,
+} from '@w3pool/protocol';
 import { sendError } from './error-response.js';
+import type { HttpErrLog, HttpErrRecord } from './httperr-log.js';
+import type { ListenerStats } from './listener-stats.js';
 import type { PoolQueues } from './pool-queues.js';
+import type { QueueAdmission } from './queue-admission.js';
 import type { ReplyRouter } from './reply-router.js';
-import type { SiteRouter } from './site-router.js';
-import { normalizeUrl } from './url-normalizer.js';
+import { RequestBodyPump, type BodyFailure } from './request-body-pump.js';
+import type { RequestFilter } from './request-filter.js';
+import type { CachedResponse, ResponseCache } from './response-cache.js';
+import { ResponseRelay } from './response-relay.js';
+import type { RuntimeStates } from './runtime-states.js';
+import type { Route, SiteRouter } from './site-router.js';
+import { normalizeUrl, type NormalizedUrl } from './url-normalizer.js';
+import type { W3cLogs } from './w3c-log.js';
 
 export interface IntakeState {
   config: W3poolConfig;
   router: SiteRouter;
+  filter: RequestFilter;
 }
 
-// Hop-by-hop headers belong to one connection; the listener owns the client's connection, not the worker.
-const HOP_BY_HOP = new Set([
-  'connection',
-  'keep-alive',
-  'transfer-encoding',
-  'upgrade',
-  'proxy-connection',
-  'te',
-  'trailer',
-]);
-
-/**
- * The listener's request path: route, read the body within its limit, queue the request on its pool's
- * queue, and answer the client when the worker's reply arrives. A request still waiting in the queue at
- * its deadline, or whose client leaves, is taken off the queue so that no worker ever runs it.
- */
-export function createRequestIntake(deps: {
+export interface IntakeDeps {
   state: () => IntakeState;
   queues: PoolQueues;
+  admission: QueueAdmission;
   replies: ReplyRouter;
+  states: RuntimeStates;
+  cache: ResponseCache;
+  w3c: W3cLogs;
+  httperr: HttpErrLog;
+  stats: ListenerStats;
+  /** Publishes to worker control channels. */
+  publisher: Redis;
   listenerId: string;
   log: Logger;
-}): (request: IncomingMessage, response: ServerResponse) => void {
-  const { queues, replies, listenerId, log } = deps;
+  shuttingDown: () => boolean;
+}
+
+/** What the site's W3C log line needs beyond the response itself. */
+interface Exchange {
+  request: IncomingMessage;
+  response: ServerResponse;
+  startedAt: number;
+  url?: NormalizedUrl;
+  route?: Route;
+  /** False for rejections http.sys makes itself: those go to HTTPERR, not to the site log. */
+  siteLog: boolean;
+  /** IIS's logged status when it differs from the one sent (413 is logged 404.13). */
+  logStatus?: number;
+  substatus: number;
+}
+
+/**
+ * The listener's request path, in http.sys's order: parse checks, routing, site and pool state, request
+ * filtering, the response cache, queue admission, the body read-ahead, the queue, and the reply. A request
+ * still waiting in the queue at its deadline, or whose client leaves, is taken off the queue so that no
+ * worker ever runs it.
+ */
+export function createRequestIntake(
+  deps: IntakeDeps,
+): (request: IncomingMessage, response: ServerResponse) => void {
+  const { queues, admission, replies, states, cache, stats, listenerId, log } = deps;
   let sequence = 0;
 
+  const toWorker = (control: string, message: ToWorker) => {
+    deps.publisher
+      .publish(workerControlChannel(control), encodeMessage(message))
+      .catch((error: unknown) => log.warn({ err: error, id: message.id }, 'control message not sent'));
+  };
+
   return (request, response) => {
-    const { config, router } = deps.state();
+    const exchange: Exchange = { request, response, startedAt: Date.now(), siteLog: true, substatus: 0 };
+    stats.requests += 1;
+    response.on('close', () => logAccess(exchange));
+    if (deps.shuttingDown()) response.setHeader('connection', 'close');
+    const { config, router, filter } = deps.state();
+
+    if (request.httpVersionMajor !== 1)
+      return reject(exchange, 'LISTENER_VERSION_NOT_SUPPORTED', { close: true });
     const url = normalizeUrl(request.url ?? '');
-    if (!url) return sendError(response, 'LISTENER_URL_INVALID', { close: true });
+    if (!url) return reject(exchange, 'LISTENER_URL_INVALID', { close: true });
+    exchange.url = url;
     const socket = request.socket;
     const route = router.route(
       socket.localAddress ?? '',
@@ -50,76 +103,164 @@ export function createRequestIntake(deps: {
       request.headers.host,
       url.path,
     );
-    if (!route) return sendError(response, 'LISTENER_NO_SITE', { close: true });
+    if (!route) return reject(exchange, 'LISTENER_NO_SITE', { close: true });
+    exchange.route = route;
+    if (states.siteStopped(route.site)) return reject(exchange, 'LISTENER_SITE_STOPPED');
 
-    const limit = config.webServer.requestFiltering.requestLimits.maxAllowedContentLength;
-    const declared = Number(request.headers['content-length'] ?? 0);
-    if (declared > limit) return sendError(response, 'LISTENER_CONTENT_TOO_LARGE', { close: true });
+    const bodyDeclared = hasBody(request);
+    const denied = filter.check(request.method ?? 'GET', request.url ?? '/', url, route.site);
+    if (denied) return reject(exchange, denied, { close: bodyDeclared });
+    const limits = config.webServer.requestFiltering.requestLimits;
+    if (Number(request.headers['content-length'] ?? 0) > limits.maxAllowedContentLength)
+      return reject(exchange, 'LISTENER_CONTENT_TOO_LARGE', { close: true });
 
-    const chunks: Buffer[] = [];
-    let received = 0;
-    let refused = false;
-    request.on('data', (chunk: Buffer) => {
-      received += chunk.length;
-      if (received > limit) {
-        refused = true;
-        request.pause();
-        sendError(response, 'LISTENER_CONTENT_TOO_LARGE', { close: true });
-        return;
-      }
-      chunks.push(chunk);
-    });
-    request.on('end', () => {
-      if (refused) return;
-      const id = `${listenerId}.${(sequence += 1)}`;
-      const pool = route.application.applicationPool;
-      const now = Date.now();
-      const { queueTimeoutMs } = route;
-      const job: RequestJob = {
-        id,
-        replyTo: listenerId,
-        enqueuedAt: now,
-        deadline: now + queueTimeoutMs,
-        siteId: route.site.id,
-        siteName: route.site.name,
-        appPath: route.application.path,
-        method: request.method ?? 'GET',
-        rawUrl: request.url ?? '/',
-        path: url.path,
-        query: url.query,
-        httpVersion: request.httpVersion,
-        headers: headerList(request.rawHeaders),
-        remoteAddress: socket.remoteAddress ?? '',
-        remotePort: socket.remotePort ?? 0,
-        localAddress: socket.localAddress ?? '',
-        localPort: socket.localPort ?? 0,
-        body: Buffer.concat(chunks).toString('base64'),
-      };
-      dispatch(job, pool, queueTimeoutMs, response);
+    const stopped = states.poolStopped(route.pool);
+    if (stopped)
+      return reject(exchange, stopped === 'AppOffline' ? 'LISTENER_POOL_OFFLINE' : 'LISTENER_POOL_STOPPED');
+
+    const cacheKey = cache.keyFor(request, route.site.id, url.path, url.query);
+    if (cacheKey) {
+      const hit = cache.lookup(cacheKey);
+      if (hit) return serveCached(request, response, hit);
+    }
+    admitAndQueue(exchange, route, url, config, cacheKey).catch((error: unknown) => {
+      log.error({ err: error, url: request.url }, 'request could not be queued');
+      reject(exchange, 'LISTENER_QUEUE_UNAVAILABLE');
     });
   };
 
-  function dispatch(job: RequestJob, pool: string, queueTimeoutMs: number, response: ServerResponse): void {
+  async function admitAndQueue(
+    exchange: Exchange,
+    route: Route,
+    url: NormalizedUrl,
+    config: W3poolConfig,
+    cacheKey: string | undefined,
+  ): Promise<void> {
+    const { request, response } = exchange;
+    const pool = route.pool;
+    if (!(await admission.admit(pool.name, pool.queueLength))) {
+      stats.queueFull += 1;
+      if (pool.failure.loadBalancerCapabilities === 'TcpLevel') {
+        // TcpLevel: a load balancer that probes TCP must see this server as down, not as a healthy 503.
+        httperr(exchange, { reason: 'QueueFull' });
+        exchange.siteLog = false;
+        request.socket.destroy();
+        return;
+      }
+      reject(exchange, 'LISTENER_QUEUE_FULL', { close: hasBody(request), headers: { 'retry-after': '1' } });
+      return;
+    }
+    const release = () =>
+      admission
+        .release(pool.name)
+        .catch((error: unknown) => log.warn({ err: error }, 'queue depth not released'));
+    if (response.destroyed) {
+      void release();
+      return;
+    }
+
+    const id = `${listenerId}.${(sequence += 1)}`;
+    const limits = config.webServer.requestFiltering.requestLimits;
+    const pump = new RequestBodyPump(
+      request,
+      id,
+      limits.maxAllowedContentLength,
+      timeSpanToMs(route.site.limits.connectionTimeout),
+      (failure) => onBodyFailure(exchange, failure),
+    );
+    const { preload, complete } = await pump.readAhead(config.webServer.serverRuntime.uploadReadAheadSize);
+    if (pump.failure || response.destroyed) {
+      void release();
+      return;
+    }
+    const socket = request.socket;
+    const now = Date.now();
+    const job: RequestJob = {
+      id,
+      replyTo: listenerId,
+      enqueuedAt: now,
+      deadline: now + route.queueTimeoutMs,
+      siteId: route.site.id,
+      siteName: route.site.name,
+      appPath: route.application.path,
+      method: request.method ?? 'GET',
+      rawUrl: request.url ?? '/',
+      path: url.path,
+      query: url.query,
+      httpVersion: request.httpVersion,
+      headers: headerList(request.rawHeaders),
+      remoteAddress: socket.remoteAddress ?? '',
+      remotePort: socket.remotePort ?? 0,
+      localAddress: socket.localAddress ?? '',
+      localPort: socket.localPort ?? 0,
+      body: preload.toString('base64'),
+      bodyLength:
+        request.headers['content-length'] === undefined ? -1 : Number(request.headers['content-length']),
+      bodyComplete: complete,
+    };
+    dispatch(exchange, job, route, pump, release, cacheKey);
+  }
+
+  function dispatch(
+    exchange: Exchange,
+    job: RequestJob,
+    route: Route,
+    pump: RequestBodyPump,
+    release: () => Promise<void>,
+    cacheKey: string | undefined,
+  ): void {
+    const { response } = exchange;
+    const pool = route.pool.name;
     let jobId: string | undefined;
     let settled = false;
-    let clientGone = false;
+    let started = false;
+    let workerControl: string | undefined;
+
     const settle = () => {
       settled = true;
       replies.forget(job.id);
       clearTimeout(deadline);
     };
-
-    replies.expect(job.id, (reply) => {
+    const relay = new ResponseRelay(job.id, response, toWorker, () => {
       settle();
-      writeReply(response, reply);
+      // The handler did not read the whole body: read the rest away so the connection stays usable.
+      pump.discardRest();
+    });
+
+    replies.expect(job.id, (message) => {
+      if (!started) {
+        started = true;
+        clearTimeout(deadline);
+      }
+      workerControl = message.worker.control;
+      switch (message.t) {
+        case 'pull':
+          pump.pull(message.bytes, (chunk) => toWorker(message.worker.control, chunk));
+          return;
+        case 'head':
+          exchange.substatus = message.substatus;
+          relay.head(message, deps.shuttingDown() ? { connection: 'close' } : {});
+          if (cacheKey) cache.store(cacheKey, job.method, job.siteId, job.path, message);
+          return;
+        case 'data':
+          relay.data(message);
+          return;
+        case 'abort':
+          log.warn({ id: job.id, reason: message.reason }, 'the worker aborted a response it had started');
+          relay.reset(message.reason);
+          return;
+      }
     });
 
     const withdraw = async (why: string): Promise<boolean> => {
       if (jobId === undefined) return false;
       try {
-        return await queues.withdraw(pool, jobId);
+        const removed = await queues.withdraw(pool, jobId);
+        if (removed) await release();
+        return removed;
       } catch (error) {
-        log.warn({ err: error, id: job.id, why }, 'could not withdraw a queued request');
+        // A job a worker has already taken is locked and cannot be removed: it runs to completion.
+        log.debug({ err: error, id: job.id, why }, 'request not withdrawn');
         return false;
       }
     };
@@ -128,50 +269,137 @@ export function createRequestIntake(deps: {
       // http.sys's Timer_AppPool: still queued at the deadline means never run. A request a worker has
       // already started cannot be withdrawn and is left to finish.
       void withdraw('queue deadline').then((removed) => {
-        if (!removed || settled) return;
+        if (!removed || settled || started) return;
         settle();
+        pump.stop();
+        stats.queueTimeouts += 1;
         log.warn({ id: job.id, pool, reason: 'Timer_AppPool' }, 'request expired in the pool queue');
-        sendError(response, 'LISTENER_QUEUE_TIMEOUT');
+        reject(exchange, 'LISTENER_QUEUE_TIMEOUT', { close: !job.bodyComplete });
       });
-    }, queueTimeoutMs);
+    }, route.queueTimeoutMs);
     deadline.unref();
 
     response.on('close', () => {
       if (settled) return;
-      // The client left (Client_Reset): take the request off the queue if no worker has it yet.
+      // The client left (Client_Reset): take the request off the queue if no worker has it yet, or tell the
+      // worker running it to stop.
       settle();
-      clientGone = true;
-      void withdraw('client disconnected');
+      pump.stop();
+      if (workerControl) toWorker(workerControl, { t: 'cancel', id: job.id, reason: 'client disconnected' });
+      void withdraw('client disconnected').then((removed) => {
+        if (removed) {
+          stats.clientResets += 1;
+          httperr(exchange, { reason: 'Client_Reset' });
+        }
+      });
     });
 
     queues.enqueue(pool, job).then(
       (id) => {
         jobId = id;
-        if (clientGone) void withdraw('client disconnected');
+        stats.queued += 1;
+        if (settled && !started) void withdraw('client disconnected');
       },
       (error: unknown) => {
+        void release();
         if (settled) return;
         settle();
+        pump.stop();
         log.error({ err: error, pool }, 'could not queue a request');
-        sendError(response, 'LISTENER_QUEUE_UNAVAILABLE');
+        reject(exchange, 'LISTENER_QUEUE_UNAVAILABLE', { close: !job.bodyComplete });
       },
     );
   }
+
+  function onBodyFailure(exchange: Exchange, failure: BodyFailure): void {
+    const { response } = exchange;
+    if (failure === 'too-large') {
+      reject(exchange, 'LISTENER_CONTENT_TOO_LARGE', { close: true });
+    } else if (failure === 'timeout') {
+      // Timer_EntityBody: the client stopped sending the body it announced.
+      httperr(exchange, { reason: 'Timer_EntityBody' });
+      exchange.siteLog = false;
+      response.destroy();
+    }
+  }
+
+  function serveCached(request: IncomingMessage, response: ServerResponse, hit: CachedResponse): void {
+    response.statusCode = hit.status;
+    for (const [name, value] of Object.entries(hit.headers)) response.setHeader(name, value);
+    response.setHeader('x-w3pool-worker', hit.worker);
+    if (fresh(request.headers, { etag: hit.headers.etag, 'last-modified': hit.headers['last-modified'] })) {
+      response.statusCode = 304;
+      response.removeHeader('content-length');
+      response.end();
+      return;
+    }
+    response.setHeader('content-length', hit.body.length);
+    response.end(request.method === 'HEAD' ? undefined : hit.body);
+  }
+
+  function reject(
+    exchange: Exchange,
+    code: ErrorCode,
+    options: { close?: boolean; headers?: Record<string, string> } = {},
+  ): void {
+    const def: ErrorDefinition = errorCatalogue[code];
+    if (def.reason) {
+      // http.sys's own rejections go to HTTPERR; the request never reached the site.
+      httperr(exchange, { reason: def.reason, status: def.status });
+      exchange.siteLog = false;
+      stats.rejected[def.reason] = (stats.rejected[def.reason] ?? 0) + 1;
+    }
+    const [status = '0', substatus = '0'] = statusLabel(code).split('.');
+    exchange.logStatus = Number(status);
+    exchange.substatus = Number(substatus);
+    sendError(exchange.response, code, options);
+  }
+
+  function httperr(exchange: Exchange, record: Pick<HttpErrRecord, 'reason' | 'status'>): void {
+    const { request } = exchange;
+    const socket = request.socket;
+    deps.httperr.record({
+      clientIp: socket.remoteAddress,
+      clientPort: socket.remotePort,
+      serverIp: socket.localAddress,
+      serverPort: socket.localPort,
+      httpVersion: request.httpVersion,
+      method: request.method,
+      uri: request.url,
+      siteId: exchange.route?.site.id,
+      queueName: exchange.route?.pool.name,
+      ...record,
+    });
+  }
+
+  function logAccess(exchange: Exchange): void {
+    const { request, response, route, url } = exchange;
+    if (!route || !url || !exchange.siteLog) return;
+    const socket = request.socket;
+    deps.w3c.record(route.site.id, {
+      at: new Date(),
+      serverIp: socket.localAddress ?? '',
+      method: request.method ?? '-',
+      uriStem: url.path,
+      uriQuery: url.query,
+      serverPort: socket.localPort ?? 0,
+      clientIp: socket.remoteAddress ?? '',
+      userAgent: request.headers['user-agent'],
+      referer: request.headers.referer,
+      status: exchange.logStatus ?? response.statusCode,
+      substatus: exchange.substatus,
+      // ERROR_NETNAME_DELETED: the client went away before the response was complete.
+      win32Status: response.writableFinished ? 0 : 64,
+      timeTakenMs: Date.now() - exchange.startedAt,
+    });
+  }
 }
 
-function writeReply(response: ServerResponse, reply: ReplyMessage): void {
-  if (response.headersSent || response.destroyed) return;
-  response.statusCode = reply.status;
-  for (const [name, value] of Object.entries(reply.headers)) {
-    if (!HOP_BY_HOP.has(name)) response.setHeader(name, value);
-  }
-  // Which w3wp answered: the pool and pid, as `appcmd list wp` shows them.
-  response.setHeader('x-w3pool-worker', `${reply.worker.pool}/${reply.worker.pid}`);
-  const body = Buffer.from(reply.body.buffer, reply.body.byteOffset, reply.body.byteLength);
-  if (!response.hasHeader('content-length') && reply.status !== 304 && reply.status !== 204) {
-    response.setHeader('content-length', body.length);
-  }
-  response.end(body);
+function hasBody(request: IncomingMessage): boolean {
+  const h = request.headers;
+  return (
+    (h['content-length'] !== undefined && h['content-length'] !== '0') || h['transfer-encoding'] !== undefined
+  );
 }
 
 function headerList(raw: string[]): HeaderList {

@@ -1,9 +1,19 @@
-import { timeSpanToMs, type Application, type Site, type W3poolConfig } from '@w3pool/config';
+import {
+  timeSpanToMs,
+  type Application,
+  type ApplicationPool,
+  type Site,
+  type W3poolConfig,
+} from '@w3pool/config';
 
 export interface Route {
   site: Site;
   application: Application;
-  /** How long the request may wait in its pool queue: the site's connectionTimeout (http.sys Timer_AppPool). */
+  pool: ApplicationPool;
+  /**
+   * How long the request may wait in its pool queue (http.sys Timer_AppPool): the pool's queueTimeout, or
+   * else the site's connectionTimeout, as in IIS.
+   */
   queueTimeoutMs: number;
 }
 
@@ -31,11 +41,12 @@ export interface Endpoint {
 export class SiteRouter {
   private readonly bindings: CompiledBinding[];
   private readonly applications = new Map<number, Application[]>();
-  private readonly queueTimeouts = new Map<number, number>();
+  private readonly siteTimeouts = new Map<number, number>();
+  private readonly pools = new Map<string, { pool: ApplicationPool; queueTimeoutMs: number }>();
 
   constructor(config: W3poolConfig) {
+    // Stopped sites keep their bindings, so that their requests get 503 Disabled rather than 400.
     this.bindings = config.sites
-      .filter((site) => site.serverAutoStart)
       .flatMap((site) =>
         site.bindings
           .filter((b) => b.protocol === 'http')
@@ -56,7 +67,10 @@ export class SiteRouter {
         site.id,
         [...site.applications].sort((a, b) => b.path.length - a.path.length),
       );
-      this.queueTimeouts.set(site.id, timeSpanToMs(site.limits.connectionTimeout));
+      this.siteTimeouts.set(site.id, timeSpanToMs(site.limits.connectionTimeout));
+    }
+    for (const pool of config.applicationPools) {
+      this.pools.set(pool.name, { pool, queueTimeoutMs: timeSpanToMs(pool.queueTimeout) });
     }
   }
 
@@ -96,9 +110,14 @@ export class SiteRouter {
       const prefix = app.path.toLowerCase().replace(/\/$/, '');
       return prefix === '' || lower === prefix || lower.startsWith(`${prefix}/`);
     });
-    return application
-      ? { site: binding.site, application, queueTimeoutMs: this.queueTimeouts.get(binding.site.id) ?? 0 }
-      : undefined;
+    const pool = application && this.pools.get(application.applicationPool);
+    if (!application || !pool) return undefined;
+    return {
+      site: binding.site,
+      application,
+      pool: pool.pool,
+      queueTimeoutMs: pool.queueTimeoutMs || (this.siteTimeouts.get(binding.site.id) ?? 0),
+    };
   }
 }
 

@@ -1,7 +1,9 @@
 import Fastify from 'fastify';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import { W3poolError, errorCatalogue, type ErrorCode } from '@w3pool/protocol';
 import { ConfigOwner } from './config-owner.js';
+import { RuntimeControl } from './runtime-control.js';
 
 const createHttp = (log: Logger) => Fastify({ loggerInstance: log.child({ component: 'http' }) });
 export type WasHttp = ReturnType<typeof createHttp>;
@@ -43,6 +45,40 @@ export async function buildWas(options: WasOptions): Promise<WasService> {
     });
   });
 
+  const control = new RuntimeControl(redis);
+  const live = () => {
+    const current = config.current;
+    if (!current) throw new W3poolError('WAS_NOT_READY');
+    return current.config;
+  };
+  http.setErrorHandler((error, _request, reply) => {
+    if (error instanceof W3poolError) {
+      return reply.code(error.status).send({ code: error.code, message: error.message });
+    }
+    options.log.error({ err: error }, 'admin API request failed');
+    const code: ErrorCode = 'WAS_INTERNAL';
+    return reply.code(errorCatalogue[code].status).send({ code, message: errorCatalogue[code].message });
+  });
+
+  // appcmd list apppool / list site, with the live state and queue depth.
+  http.get('/api/apppools', async () => control.pools(live()));
+  http.get('/api/sites', async () => control.sites(live()));
+  http.get('/api/listeners', async () => control.listeners());
+
+  // appcmd start|stop apppool /apppool.name:X — every listener answers 503 Disabled while it is stopped.
+  http.post<{ Params: { name: string; action: string } }>('/api/apppools/:name/:action', async (request) => {
+    const { name, action } = request.params;
+    if (!live().applicationPools.some((p) => p.name === name))
+      throw new W3poolError('WAS_POOL_NOT_FOUND', name);
+    return { name, ...(await control.setPool(name, stateFor(action))) };
+  });
+  http.post<{ Params: { id: string; action: string } }>('/api/sites/:id/:action', async (request) => {
+    const id = Number(request.params.id);
+    if (!live().sites.some((s) => s.id === id))
+      throw new W3poolError('WAS_SITE_NOT_FOUND', request.params.id);
+    return { id, ...(await control.setSite(id, stateFor(request.params.action))) };
+  });
+
   return {
     http,
     config,
@@ -51,4 +87,10 @@ export async function buildWas(options: WasOptions): Promise<WasService> {
       await redis.quit().catch(() => redis.disconnect());
     },
   };
+}
+
+function stateFor(action: string): 'Started' | 'Stopped' {
+  if (action === 'start') return 'Started';
+  if (action === 'stop') return 'Stopped';
+  throw new W3poolError('WAS_UNKNOWN_ACTION', action);
 }

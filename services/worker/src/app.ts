@@ -1,9 +1,14 @@
+import { randomBytes } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { followConfig, type PublishedConfig } from '@w3pool/config';
 import { W3poolError } from '@w3pool/protocol';
+import { CacheDependencies } from './cache-dependencies.js';
+import { ControlChannel } from './control-channel.js';
 import { extensionLogger } from './extension-logger.js';
+import { ListenerPresence } from './listener-presence.js';
 import { createJobConsumer } from './job-consumer.js';
 import { RequestPipeline } from './request-pipeline.js';
 
@@ -73,12 +78,20 @@ export async function buildWorker(options: WorkerOptions): Promise<WorkerService
 
   const connection = new Redis(options.redisUrl, { maxRetriesPerRequest: null });
   const publisher = new Redis(options.redisUrl, { maxRetriesPerRequest: null });
+  const subscriber = new Redis(options.redisUrl, { maxRetriesPerRequest: null });
+  const workerId = `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
+  const control = new ControlChannel(subscriber, workerId, log);
+  await control.start();
+  const cacheDependencies = new CacheDependencies(publisher, log);
   const current = () => pipeline as RequestPipeline;
   const queueConsumer = createJobConsumer({
     pool,
     concurrency: poolConfig.workerConcurrency,
     connection,
     publisher,
+    control,
+    presence: new ListenerPresence(connection),
+    cacheDependencies,
     pipeline: current,
     log,
   });
@@ -105,6 +118,8 @@ export async function buildWorker(options: WorkerOptions): Promise<WorkerService
       await queueConsumer.close();
       await current().retire();
       await follower.close();
+      cacheDependencies.close();
+      subscriber.disconnect();
       await Promise.all([connection.quit(), publisher.quit()]).catch(() => undefined);
     },
   };

@@ -1,8 +1,9 @@
 import type { Application, Site, W3poolConfig } from '@w3pool/config';
 import type { Extension, ExtensionLogger, Handler, HandlerRequest } from '@w3pool/extension-sdk';
-import { W3poolError, renderErrorPage, type ReplyMessage, type RequestJob } from '@w3pool/protocol';
+import { W3poolError, renderErrorPage, type RequestJob } from '@w3pool/protocol';
 import { stat } from 'node:fs/promises';
-import { BufferedResponse } from './buffered-response.js';
+import type { RequestBody } from './request-body.js';
+import type { StreamingResponse } from './streaming-response.js';
 import { resolveExtension } from './extension-loader.js';
 import { selectHandler } from './handler-mapping.js';
 import { mapPath } from './map-path.js';
@@ -54,21 +55,19 @@ export class RequestPipeline {
     return new RequestPipeline(config, pool, log, handlers);
   }
 
-  async execute(job: RequestJob, signal: AbortSignal): Promise<Omit<ReplyMessage, 'worker'>> {
+  /** Run one request to completion; the response streams to the listener as the handler writes it. */
+  async execute(
+    job: RequestJob,
+    body: RequestBody,
+    response: StreamingResponse,
+    signal: AbortSignal,
+  ): Promise<void> {
     this.inFlight += 1;
-    const response = new BufferedResponse();
     try {
-      await this.run(job, response, signal);
-      if (!response.ended) response.end();
-      return {
-        id: job.id,
-        status: response.statusCode,
-        substatus: response.substatus,
-        headers: response.headers,
-        body: response.body(),
-      };
+      await this.run(job, body, response, signal);
+      if (!response.ended) await response.end();
     } catch (error) {
-      return this.errorReply(job, response, error);
+      await this.fail(job, response, error);
     } finally {
       this.inFlight -= 1;
       if (this.retired && this.inFlight === 0) this.drained?.();
@@ -94,7 +93,12 @@ export class RequestPipeline {
     }
   }
 
-  private async run(job: RequestJob, response: BufferedResponse, signal: AbortSignal): Promise<void> {
+  private async run(
+    job: RequestJob,
+    body: RequestBody,
+    response: StreamingResponse,
+    signal: AbortSignal,
+  ): Promise<void> {
     // BeginRequest: find the site and application the listener routed to.
     const site = this.config.sites.find((s) => s.id === job.siteId);
     const application = site?.applications.find((a) => a.path === job.appPath);
@@ -113,14 +117,14 @@ export class RequestPipeline {
     if (!loaded?.handler) throw new W3poolError('EXT_HANDLER_LOAD_FAILED', loaded?.loadError);
 
     // ExecuteRequestHandler.
-    await loaded.handler(toHandlerRequest(job, site, application, mapped.physicalPath), response, signal);
+    await loaded.handler(
+      toHandlerRequest(job, body, site, application, mapped.physicalPath),
+      response,
+      signal,
+    );
   }
 
-  private errorReply(
-    job: RequestJob,
-    response: BufferedResponse,
-    error: unknown,
-  ): Omit<ReplyMessage, 'worker'> {
+  private async fail(job: RequestJob, response: StreamingResponse, error: unknown): Promise<void> {
     const known = error instanceof W3poolError;
     const failure = known ? error : new W3poolError('WORKER_HANDLER_FAILED');
     if (!known || failure.status >= 500) {
@@ -131,20 +135,21 @@ export class RequestPipeline {
         error: (error as Error)?.stack ?? String(error),
       });
     }
+    if (response.isCancelled) return;
+    if (response.headersSent) {
+      // Part of the response is on its way to the client; the only honest ending is a reset connection.
+      await response.abort(failure.code);
+      return;
+    }
     // Headers a handler set for the error (Allow, Content-Range) survive; those of the body it meant to send do not.
-    const headers = { ...response.headers };
-    for (const name of BODY_HEADERS) delete headers[name];
-    headers['content-type'] = 'text/html; charset=utf-8';
+    for (const name of BODY_HEADERS) response.removeHeader(name);
+    response.setHeader('content-type', 'text/html; charset=utf-8');
+    response.status(failure.status, failure.substatus);
+    response.errorCode = failure.code;
+    response.kernelCache = undefined;
     // Detail can name internal paths; like IIS's DetailedLocalOnly, remote clients get the summary only.
     const detail = isLoopback(job.remoteAddress) ? failure.detail : undefined;
-    return {
-      id: job.id,
-      status: failure.status,
-      substatus: failure.substatus,
-      headers,
-      body: Buffer.from(renderErrorPage(failure.code, detail)),
-      errorCode: failure.code,
-    };
+    await response.end(renderErrorPage(failure.code, detail));
   }
 }
 
@@ -173,6 +178,7 @@ function isLoopback(address: string): boolean {
 
 function toHandlerRequest(
   job: RequestJob,
+  body: RequestBody,
   site: Site,
   application: Application,
   physicalPath: string,
@@ -194,7 +200,10 @@ function toHandlerRequest(
     query: job.query,
     httpVersion: job.httpVersion,
     headers,
-    body: Buffer.from(job.body, 'base64'),
+    contentLength: job.bodyLength,
+    preloadedBody: body.preloaded,
+    bodyStream: () => body.stream(),
+    readBody: (limit?: number) => body.readAll(limit),
     remoteAddress: job.remoteAddress,
     remotePort: job.remotePort,
     localAddress: job.localAddress,

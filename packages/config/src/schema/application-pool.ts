@@ -118,6 +118,10 @@ export const ApplicationPoolSchema = Type.Object(
       description: 'OnDemand starts a worker on the first request; AlwaysRunning keeps one up.',
     }),
     queueLength: UInt(1000, 'Requests the pool queue holds before new ones get 503 QueueFull.', 65535, 10),
+    queueTimeout: TimeSpan(
+      '00:00:00',
+      'w3pool: how long a request may wait in this pool queue before it is answered 503 Timer_AppPool and never run; 00:00:00 uses the site limits connectionTimeout, as IIS does.',
+    ),
     managedPipelineMode: StringEnum(['Integrated', 'Classic'] as const, {
       default: 'Integrated',
       description: 'Integrated runs every request through the pipeline; Classic only mapped handlers.',

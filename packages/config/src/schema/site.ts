@@ -54,6 +54,26 @@ const limits = Section(
   'limits: per-site connection limits.',
 );
 
+const logFile = Section(
+  {
+    enabled: Bool(true, 'Write the W3C Extended access log.'),
+    logFormat: StringEnum(['W3C'] as const, {
+      default: 'W3C',
+      description: 'Log format. W3C Extended, with the IIS default fields.',
+    }),
+    directory: Str(
+      'logs/LogFiles',
+      'Where the log goes; each site writes to W3SVC<id> under it. Relative to the config file. IIS default %SystemDrive%\\inetpub\\logs\\LogFiles.',
+    ),
+    period: StringEnum(['Hourly', 'Daily', 'Monthly'] as const, {
+      default: 'Daily',
+      description: 'When a new file starts (u_exYYMMDDHH, u_exYYMMDD, u_exYYMM). IIS default Daily.',
+    }),
+    localTimeRollover: Bool(false, 'Roll over on local time instead of UTC (times inside stay UTC).'),
+  },
+  'logFile: the site W3C access log, written by the listener asynchronously.',
+);
+
 export const SiteSchema = Type.Object(
   {
     name: Type.String({ minLength: 1, description: 'Unique site name.' }),
@@ -61,6 +81,7 @@ export const SiteSchema = Type.Object(
     serverAutoStart: Bool(true, 'Start the site when the server starts.'),
     bindings: Type.Array(BindingSchema, { minItems: 1, description: 'Where the site listens.' }),
     limits,
+    logFile,
     applications: Type.Array(ApplicationSchema, {
       minItems: 1,
       description: 'Applications; one must have path `/`.',
@@ -92,4 +113,25 @@ export const WebLimitsSchema = Section(
     ),
   },
   'webLimits: server-wide connection limits.',
+);
+
+/**
+ * http.sys's own settings, kept where IIS keeps them (HKLM\\System\\CurrentControlSet\\Services\\HTTP\\Parameters),
+ * under the registry value names.
+ */
+export const HttpSysSchema = Section(
+  {
+    enableErrorLogging: Bool(true, 'Write the HTTPERR log of the rejections the listener makes itself.'),
+    errorLoggingDir: Str(
+      'logs/HTTPERR',
+      'Directory of httperrN.log. Relative to the config file. IIS default %SystemRoot%\\System32\\LogFiles\\HTTPERR.',
+    ),
+    errorLogFileTruncateSize: UInt(
+      1048576,
+      'Bytes after which the HTTPERR log rolls to the next httperrN.log (minimum 1 MB).',
+      4294967295,
+      1048576,
+    ),
+  },
+  'httpSys: http.sys registry parameters (error logging).',
 );

@@ -1,5 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { iisDefaultMimeMap } from '../defaults/mime-map.generated.js';
+import { iisDeniedExtensions } from '../defaults/denied-extensions.js';
 import { Bool, Section, Str, StringEnum, TimeSpan, UInt } from './schema-helpers.js';
 
 // system.webServer: what the worker's pipeline does with a request.
@@ -147,6 +148,41 @@ export const WebServerSchema = Section(
           },
           'requestLimits: size limits checked before a request is queued.',
         ),
+        fileExtensions: Section(
+          {
+            allowUnlisted: Bool(true, 'Allow extensions that are not listed.'),
+            list: Type.Array(
+              Type.Object(
+                {
+                  fileExtension: Type.String({ pattern: '^\\.', description: 'Extension with its dot.' }),
+                  allowed: Type.Boolean({ description: 'false denies it (404.7).' }),
+                },
+                { additionalProperties: false },
+              ),
+              {
+                default: iisDeniedExtensions,
+                description: "Extension rules. Defaults to IIS's denied list.",
+              },
+            ),
+          },
+          'fileExtensions: extensions allowed or denied (404.7).',
+        ),
+        verbs: Section(
+          {
+            allowUnlisted: Bool(true, 'Allow verbs that are not listed.'),
+            list: Type.Array(
+              Type.Object(
+                {
+                  verb: Type.String({ minLength: 1 }),
+                  allowed: Type.Boolean({ description: 'false denies it (404.6).' }),
+                },
+                { additionalProperties: false },
+              ),
+              { default: [], description: 'Verb rules.' },
+            ),
+          },
+          'verbs: verbs allowed or denied (404.6).',
+        ),
         hiddenSegments: Type.Array(Type.String({ minLength: 1 }), {
           default: [
             'web.config',
@@ -157,8 +193,15 @@ export const WebServerSchema = Section(
             'App_WebReferences',
             'App_Data',
             'App_Browsers',
+            '.git',
+            '.env',
           ],
-          description: 'URL segments never served (404.8).',
+          description:
+            "URL segments never served (404.8), compared case-insensitively. IIS's list plus w3pool's .git and .env.",
+        }),
+        denyUrlSequences: Type.Array(Type.String({ minLength: 1 }), {
+          default: [],
+          description: 'Substrings of the URL that deny the request (404.5).',
         }),
       },
       'requestFiltering: what the listener refuses before it queues a request.',
@@ -167,8 +210,12 @@ export const WebServerSchema = Section(
       {
         enabled: Bool(true, 'Output caching.'),
         enableKernelCache: Bool(true, "The listener's response cache (http.sys kernel cache)."),
-        maxCacheSize: UInt(0, 'MB of cache; 0 lets the server decide.'),
+        maxCacheSize: UInt(0, 'MB of response cache per listener; 0 lets the server decide (w3pool: 64 MB).'),
         maxResponseSize: UInt(262144, 'Largest cached response in bytes.'),
+        cacheQueryStrings: Bool(
+          false,
+          'w3pool: let the response cache keep responses to URLs with a query string, keyed by the whole query. http.sys never does (false).',
+        ),
       },
       'caching: response caching.',
     ),

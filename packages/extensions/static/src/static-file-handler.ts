@@ -2,7 +2,13 @@ import { open, stat } from 'node:fs/promises';
 import etag from 'etag';
 import fresh from 'fresh';
 import parseRange from 'range-parser';
-import { HttpError, type ExtensionContext, type Handler, type HandlerRequest } from '@w3pool/extension-sdk';
+import {
+  HttpError,
+  type ExtensionContext,
+  type Handler,
+  type HandlerRequest,
+  type HandlerResponse,
+} from '@w3pool/extension-sdk';
 import { cacheControlHeader } from './client-cache.js';
 import { findDefaultDocument } from './default-document.js';
 import { renderDirectoryListing } from './directory-listing.js';
@@ -18,7 +24,7 @@ export function createStaticFileHandler(context: ExtensionContext): Handler {
   const mimeType = createMimeLookup(staticContent.mimeMap);
   const cacheControl = cacheControlHeader(staticContent.clientCache);
 
-  return async (request, response) => {
+  return async (request, response, signal) => {
     if (request.method !== 'GET' && request.method !== 'HEAD') {
       response.setHeader('allow', 'GET, HEAD');
       throw new HttpError('EXT_STATIC_METHOD_NOT_ALLOWED', `${request.method} ${request.path}`);
@@ -32,7 +38,7 @@ export function createStaticFileHandler(context: ExtensionContext): Handler {
         // IIS's courtesy redirect: relative links in the default document resolve against the directory.
         const [path = '', query] = request.rawUrl.split('?', 2);
         response.status(301).setHeader('location', `${path}/${query === undefined ? '' : `?${query}`}`);
-        response.end();
+        await response.end();
         return;
       }
       const document = defaultDocument.enabled
@@ -43,7 +49,7 @@ export function createStaticFileHandler(context: ExtensionContext): Handler {
           throw new HttpError('EXT_STATIC_DIRECTORY_LISTING_DENIED', request.path);
         const html = await renderDirectoryListing(file, request.path);
         response.status(200).setHeader('content-type', 'text/html; charset=utf-8');
-        response.end(request.method === 'HEAD' ? undefined : html);
+        await response.end(request.method === 'HEAD' ? undefined : html);
         return;
       }
       file = document;
@@ -66,7 +72,7 @@ export function createStaticFileHandler(context: ExtensionContext): Handler {
     if (preconditionFailed(request, tag, info.mtime))
       throw new HttpError('EXT_STATIC_PRECONDITION_FAILED', request.path);
     if (fresh(headerObject(request), { etag: tag, 'last-modified': lastModified })) {
-      response.status(304).end();
+      await response.status(304).end();
       return;
     }
 
@@ -88,25 +94,39 @@ export function createStaticFileHandler(context: ExtensionContext): Handler {
     }
     const length = Math.max(0, end - start + 1);
     response.setHeader('content-length', length);
+    // A whole file may be kept by the listener's response cache until the file changes (CacheUntilChange).
+    if (response.getHeader('content-range') === undefined) response.setKernelCache({ dependsOnFile: file });
     if (request.method === 'HEAD' || length === 0) {
-      response.end();
+      await response.end();
       return;
     }
-    response.end(await readSlice(file, start, length));
+    await sendSlice(file, start, length, response, signal);
   };
 }
 
-async function readSlice(file: string, start: number, length: number): Promise<Uint8Array> {
+const READ_CHUNK = 64 * 1024;
+
+/** Stream a byte range of a file, a chunk at a time, as fast as the client takes it. */
+async function sendSlice(
+  file: string,
+  start: number,
+  length: number,
+  response: HandlerResponse,
+  signal: AbortSignal,
+): Promise<void> {
   const handle = await open(file, 'r');
   try {
-    const buffer = Buffer.allocUnsafe(length);
     let offset = 0;
-    while (offset < length) {
-      const { bytesRead } = await handle.read(buffer, offset, length - offset, start + offset);
-      if (bytesRead === 0) break; // the file shrank under us: send what there is
+    while (offset < length && !signal.aborted) {
+      const buffer = Buffer.allocUnsafe(Math.min(READ_CHUNK, length - offset));
+      const { bytesRead } = await handle.read(buffer, 0, buffer.length, start + offset);
+      // The file shrank under us: the promised Content-Length cannot be met, so the response is cut off.
+      if (bytesRead === 0) throw new Error(`${file} shrank while it was being sent`);
       offset += bytesRead;
+      const chunk = buffer.subarray(0, bytesRead);
+      if (offset >= length) await response.end(chunk);
+      else await response.write(chunk);
     }
-    return buffer.subarray(0, offset);
   } finally {
     await handle.close();
   }

@@ -1,0 +1,34 @@
+// What an administrator (appcmd stop apppool / stop site) or rapid-fail protection did to a pool or site,
+// kept in Redis so that every listener answers for it the same way.
+
+/** `Disabled`: an administrator stopped it. `AppOffline`: rapid-fail protection took it offline. */
+export type StopReason = 'Disabled' | 'AppOffline';
+
+export interface RuntimeState {
+  state: 'Started' | 'Stopped';
+  /** Why it is stopped; the HTTPERR s-reason of the 503 it causes. */
+  reason?: StopReason;
+  /** Epoch ms of the change. */
+  since: number;
+}
+
+export function parseRuntimeState(json: string): RuntimeState | undefined {
+  try {
+    const value = JSON.parse(json) as Partial<RuntimeState>;
+    if (value.state !== 'Started' && value.state !== 'Stopped') return undefined;
+    return {
+      state: value.state,
+      reason:
+        value.reason === 'AppOffline' ? 'AppOffline' : value.state === 'Stopped' ? 'Disabled' : undefined,
+      since: typeof value.since === 'number' ? value.since : 0,
+    };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Cache invalidation notice: the response for this URL of this site is stale. */
+export interface CacheInvalidation {
+  siteId: number;
+  path: string;
+}

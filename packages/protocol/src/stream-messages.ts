@@ -1,0 +1,121 @@
+import { pack, unpack } from 'msgpackr';
+
+// The messages that carry a response from a worker to the listener holding the client, and the request body
+// and flow control back. Both directions are pub/sub: worker → listener on the listener's reply channel,
+// listener → worker on the worker's control channel. Nothing is stored in Redis, and each direction is
+// bounded by a credit window, so neither Redis nor either process ever holds a whole body.
+//
+// Ordering: one publishing connection to one subscriber keeps order; `seq` detects a gap (a subscriber that
+// reconnected lost messages), which aborts that one response rather than corrupting it.
+//
+// msgpack keeps bodies binary and is already BullMQ's dependency.
+
+export type ResponseHeaders = Record<string, string | string[]>;
+
+/** Who sent a worker → listener message, and where to send acknowledgements and cancellations. */
+export interface WorkerIdentity {
+  pool: string;
+  pid: number;
+  /** The worker's control channel id (see workerControlChannel). */
+  control: string;
+}
+
+/** The start of a response (HSE_REQ_SEND_RESPONSE_HEADER_EX), possibly with all of it. */
+export interface ResponseHead {
+  t: 'head';
+  id: string;
+  status: number;
+  /** IIS substatus (404.3 has status 404, substatus 3). Logged, never sent on the wire. */
+  substatus: number;
+  headers: ResponseHeaders;
+  /** The first bytes of the body, or all of it when `final`. */
+  body: Uint8Array;
+  /** True when this message is the whole response (the common case, and the only one the cache takes). */
+  final: boolean;
+  worker: WorkerIdentity;
+  /** Catalogue code when the response is an error the server produced itself. */
+  errorCode?: string;
+  /** The handler allows the listener's response cache to keep this response for up to this many ms. */
+  cacheMs?: number;
+}
+
+/** More body (WriteClient); `final` ends the response. */
+export interface ResponseData {
+  t: 'data';
+  id: string;
+  seq: number;
+  chunk: Uint8Array;
+  final: boolean;
+  worker: WorkerIdentity;
+}
+
+/** The handler failed after the head was sent: the client's connection is reset, as IIS does. */
+export interface ResponseAbort {
+  t: 'abort';
+  id: string;
+  reason: string;
+  worker: WorkerIdentity;
+}
+
+/** ReadClient: the worker is ready for up to `bytes` more of the request body. */
+export interface BodyPull {
+  t: 'pull';
+  id: string;
+  bytes: number;
+  worker: WorkerIdentity;
+}
+
+export type ToListener = ResponseHead | ResponseData | ResponseAbort | BodyPull;
+
+/** A piece of the request body, sent only against credit from a pull; `final` ends the body. */
+export interface BodyChunk {
+  t: 'body';
+  id: string;
+  seq: number;
+  chunk: Uint8Array;
+  final: boolean;
+}
+
+/** `bytes` of the response have been written to the client's socket: the worker may send that much more. */
+export interface ResponseAck {
+  t: 'ack';
+  id: string;
+  bytes: number;
+}
+
+/** The client is gone (or the body was refused): stop the handler. */
+export interface RequestCancel {
+  t: 'cancel';
+  id: string;
+  reason: string;
+}
+
+export type ToWorker = BodyChunk | ResponseAck | RequestCancel;
+
+export function encodeMessage(message: ToListener | ToWorker): Buffer {
+  return pack(message);
+}
+
+const LISTENER_KINDS = new Set(['head', 'data', 'abort', 'pull']);
+const WORKER_KINDS = new Set(['body', 'ack', 'cancel']);
+
+export function decodeToListener(message: Buffer): ToListener {
+  const value = unpack(message) as ToListener;
+  if (!LISTENER_KINDS.has(value?.t) || typeof value.id !== 'string') {
+    throw new TypeError('not a w3pool worker → listener message');
+  }
+  return value;
+}
+
+export function decodeToWorker(message: Buffer): ToWorker {
+  const value = unpack(message) as ToWorker;
+  if (!WORKER_KINDS.has(value?.t) || typeof value.id !== 'string') {
+    throw new TypeError('not a w3pool listener → worker message');
+  }
+  return value;
+}
+
+/** Bytes a worker may have sent and not yet had acknowledged; also the request-body pull size. */
+export const STREAM_WINDOW_BYTES = 1024 * 1024;
+/** Largest chunk on either channel; writes are coalesced up to this size. */
+export const STREAM_CHUNK_BYTES = 64 * 1024;

@@ -1,0 +1,65 @@
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { listenerPresenceKey } from '@w3pool/protocol';
+import type { CacheCounters } from './response-cache.js';
+
+const REFRESH_MS = 2000;
+const TTL_MS = 10_000;
+
+/** The listener's counters: the analogue of the HTTP Service and HTTP Service Request Queues counters. */
+export class ListenerStats {
+  requests = 0;
+  queued = 0;
+  queueFull = 0;
+  queueTimeouts = 0;
+  clientResets = 0;
+  /** Rejections by HTTPERR s-reason. */
+  readonly rejected: Record<string, number> = {};
+}
+
+/**
+ * Publishes this listener's presence and counters in Redis, refreshed every 2 s with a 10 s lifetime: WAS
+ * reads them for the admin API, and workers read the key's existence to skip requests of a dead listener.
+ */
+export class ListenerPresenceWriter {
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly listenerId: string,
+    private readonly stats: ListenerStats,
+    private readonly cache: CacheCounters,
+    private readonly endpoints: () => string[],
+    private readonly log: Logger,
+  ) {}
+
+  async start(): Promise<void> {
+    await this.write();
+    this.timer = setInterval(() => {
+      this.write().catch((error: unknown) => this.log.warn({ err: error }, 'presence not refreshed'));
+    }, REFRESH_MS);
+    this.timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    await this.redis.del(listenerPresenceKey(this.listenerId)).catch(() => undefined);
+  }
+
+  private async write(): Promise<void> {
+    const key = listenerPresenceKey(this.listenerId);
+    const { rejected, ...counters } = this.stats;
+    await this.redis
+      .multi()
+      .hset(key, {
+        pid: process.pid,
+        updatedAt: Date.now(),
+        endpoints: JSON.stringify(this.endpoints()),
+        ...counters,
+        ...this.cache,
+        rejected: JSON.stringify(rejected),
+      })
+      .pexpire(key, TTL_MS)
+      .exec();
+  }
+}

@@ -1,0 +1,183 @@
+import type { IncomingMessage } from 'node:http';
+import type { BodyChunk } from '@w3pool/protocol';
+
+export type BodyFailure = 'too-large' | 'timeout' | 'aborted';
+
+/**
+ * The request body on the listener's side. Before queueing, the first uploadReadAheadSize bytes are read
+ * (they travel in the job, ISAPI's lpbData). The rest stays in the client's socket until the worker pulls
+ * it, and then flows only as far as the worker's credit allows: the socket is paused whenever the credit is
+ * spent, so the client uploads no faster than the handler reads.
+ *
+ * While the listener waits for body bytes it wants, the entity-body timer (connectionTimeout, reset on each
+ * chunk) runs: http.sys's Timer_EntityBody.
+ */
+export class RequestBodyPump {
+  private received = 0;
+  private credit = 0;
+  private seq = 0;
+  private leftover: Buffer | undefined;
+  private ended = false;
+  private sink: ((chunk: BodyChunk) => void) | undefined;
+  private readAheadDone: ((complete: boolean) => void) | undefined;
+  private readonly preload: Buffer[] = [];
+  private preloadBytes = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private failed = false;
+  private draining = false;
+
+  constructor(
+    private readonly request: IncomingMessage,
+    private readonly id: string,
+    private readonly limit: number,
+    private readonly idleTimeoutMs: number,
+    private readonly onFailure: (failure: BodyFailure) => void,
+  ) {
+    request.pause();
+    request.on('data', (chunk: Buffer) => this.onData(chunk));
+    request.on('end', () => this.onEnd());
+    request.on('aborted', () => this.fail('aborted'));
+  }
+
+  /** Read up to `bytes` of the body; resolves with those bytes and whether that is the whole body. */
+  async readAhead(bytes: number): Promise<{ preload: Buffer; complete: boolean }> {
+    if (!this.hasBody()) return { preload: Buffer.alloc(0), complete: true };
+    this.preloadLimit = bytes;
+    const complete =
+      bytes > 0 &&
+      (await new Promise<boolean>((resolve) => {
+        this.readAheadDone = resolve;
+        this.resume();
+      }));
+    const all = Buffer.concat(this.preload, this.preloadBytes);
+    const preload = all.subarray(0, bytes);
+    if (all.length > preload.length) this.leftover = all.subarray(preload.length);
+    this.preload.length = 0;
+    return { preload, complete: complete && this.leftover === undefined };
+  }
+
+  /** Why the body could not be read, if it could not. */
+  get failure(): BodyFailure | undefined {
+    return this.failedWith;
+  }
+
+  /** The worker asked for `bytes` more; chunks go to `sink` in order. */
+  pull(bytes: number, sink: (chunk: BodyChunk) => void): void {
+    if (this.failed) return;
+    this.sink = sink;
+    this.credit += bytes;
+    if (this.leftover) {
+      const piece = this.leftover;
+      this.leftover = undefined;
+      this.send(piece, false);
+    }
+    if (this.ended) {
+      this.finish();
+      return;
+    }
+    if (this.credit > 0) this.resume();
+  }
+
+  /**
+   * The response is complete but the handler left part of the body unread: read and discard the rest, still
+   * within the content length limit, so the connection's next request starts in the right place.
+   */
+  discardRest(): void {
+    if (this.ended || this.failed) return;
+    this.draining = true;
+    this.sink = undefined;
+    this.resume();
+  }
+
+  stop(): void {
+    clearTimeout(this.timer);
+    this.failed = true;
+  }
+
+  private preloadLimit = 0;
+
+  private hasBody(): boolean {
+    const h = this.request.headers;
+    return (
+      (h['content-length'] !== undefined && h['content-length'] !== '0') ||
+      h['transfer-encoding'] !== undefined
+    );
+  }
+
+  private onData(chunk: Buffer): void {
+    this.received += chunk.length;
+    this.armTimer();
+    if (this.received > this.limit) {
+      this.fail('too-large');
+      return;
+    }
+    if (this.draining) return;
+    if (this.readAheadDone) {
+      this.preload.push(chunk);
+      this.preloadBytes += chunk.length;
+      if (this.preloadBytes >= this.preloadLimit) {
+        this.request.pause();
+        clearTimeout(this.timer);
+        const done = this.readAheadDone;
+        this.readAheadDone = undefined;
+        done(false);
+      }
+      return;
+    }
+    this.send(chunk, false);
+    if (this.credit <= 0) {
+      this.request.pause();
+      clearTimeout(this.timer);
+    }
+  }
+
+  private onEnd(): void {
+    clearTimeout(this.timer);
+    this.ended = true;
+    if (this.readAheadDone) {
+      const done = this.readAheadDone;
+      this.readAheadDone = undefined;
+      done(true);
+      return;
+    }
+    if (this.sink && !this.leftover) this.finish();
+  }
+
+  private finish(): void {
+    if (this.failed) return;
+    this.send(Buffer.alloc(0), true);
+    this.failed = true; // nothing more to send
+  }
+
+  private send(chunk: Buffer, final: boolean): void {
+    this.credit -= chunk.length;
+    this.seq += 1;
+    this.sink?.({ t: 'body', id: this.id, seq: this.seq, chunk, final });
+  }
+
+  private resume(): void {
+    this.armTimer();
+    this.request.resume();
+  }
+
+  private armTimer(): void {
+    clearTimeout(this.timer);
+    if (this.idleTimeoutMs <= 0) return;
+    this.timer = setTimeout(() => this.fail('timeout'), this.idleTimeoutMs);
+    this.timer.unref();
+  }
+
+  private failedWith: BodyFailure | undefined;
+
+  private fail(failure: BodyFailure): void {
+    if (this.failed || (this.ended && failure === 'aborted')) return;
+    this.failed = true;
+    this.failedWith = failure;
+    clearTimeout(this.timer);
+    this.request.pause();
+    const done = this.readAheadDone;
+    this.readAheadDone = undefined;
+    done?.(false);
+    this.onFailure(failure);
+  }
+}

@@ -1,0 +1,96 @@
+import type { ServerResponse } from 'node:http';
+import type { ResponseData, ResponseHead, ToWorker } from '@w3pool/protocol';
+
+// Hop-by-hop headers belong to one connection; the listener owns the client's connection, not the worker.
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'transfer-encoding',
+  'upgrade',
+  'proxy-connection',
+  'te',
+  'trailer',
+]);
+
+/**
+ * Writes a worker's response to the client as it arrives. A complete response (one message) is written
+ * with its Content-Length; a streamed one is written chunk by chunk, and each chunk is acknowledged to the
+ * worker once the socket has taken it, which is what lets the worker send more. A gap in the sequence (the
+ * subscriber reconnected and lost messages) or an abort from the worker resets the client's connection: a
+ * truncated body must never look complete.
+ */
+export class ResponseRelay {
+  private nextSeq = 1;
+  private control: string | undefined;
+  private done = false;
+
+  constructor(
+    private readonly id: string,
+    private readonly response: ServerResponse,
+    private readonly toWorker: (control: string, message: ToWorker) => void,
+    private readonly onComplete: () => void,
+  ) {}
+
+  /** The worker's control channel id, once the head has arrived. */
+  get workerControl(): string | undefined {
+    return this.control;
+  }
+
+  head(head: ResponseHead, extraHeaders: Record<string, string>): void {
+    this.control = head.worker.control;
+    const response = this.response;
+    if (response.headersSent || response.destroyed) return;
+    response.statusCode = head.status;
+    for (const [name, value] of Object.entries(head.headers)) {
+      if (!HOP_BY_HOP.has(name)) response.setHeader(name, value);
+    }
+    // Which w3wp answered: the pool and pid, as `appcmd list wp` shows them.
+    response.setHeader('x-w3pool-worker', `${head.worker.pool}/${head.worker.pid}`);
+    for (const [name, value] of Object.entries(extraHeaders)) response.setHeader(name, value);
+    const body = Buffer.from(head.body.buffer, head.body.byteOffset, head.body.byteLength);
+    if (head.final) {
+      if (!response.hasHeader('content-length') && head.status !== 304 && head.status !== 204) {
+        response.setHeader('content-length', body.length);
+      }
+      this.finish(body);
+      return;
+    }
+    this.write(body);
+  }
+
+  data(data: ResponseData): void {
+    if (this.done) return;
+    if (data.seq !== this.nextSeq) {
+      this.reset(`response chunk ${data.seq} arrived, ${this.nextSeq} expected`);
+      return;
+    }
+    this.nextSeq += 1;
+    const chunk = Buffer.from(data.chunk.buffer, data.chunk.byteOffset, data.chunk.byteLength);
+    if (data.final) this.finish(chunk);
+    else this.write(chunk);
+  }
+
+  /** The response cannot be completed: reset the connection so the client sees a failure. */
+  reset(reason: string): void {
+    if (this.done) return;
+    this.done = true;
+    if (this.control) this.toWorker(this.control, { t: 'cancel', id: this.id, reason });
+    this.response.destroy(new Error(reason));
+    this.onComplete();
+  }
+
+  private write(chunk: Buffer): void {
+    if (chunk.length === 0) return;
+    const control = this.control;
+    const id = this.id;
+    this.response.write(chunk, () => {
+      if (control && !this.done) this.toWorker(control, { t: 'ack', id, bytes: chunk.length });
+    });
+  }
+
+  private finish(chunk: Buffer): void {
+    this.done = true;
+    this.response.end(chunk);
+    this.onComplete();
+  }
+}

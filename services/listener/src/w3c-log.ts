@@ -1,0 +1,116 @@
+import { join } from 'node:path';
+import type { Site } from '@w3pool/config';
+import { AsyncLogFile } from './async-log-file.js';
+
+/** IIS's default W3C field set (logExtFileFlags default), in IIS's order. */
+export const W3C_FIELDS =
+  'date time s-ip cs-method cs-uri-stem cs-uri-query s-port cs-username c-ip cs(User-Agent) cs(Referer) sc-status sc-substatus sc-win32-status time-taken';
+
+/** One completed request, as the site log records it. */
+export interface AccessRecord {
+  at: Date;
+  serverIp: string;
+  method: string;
+  uriStem: string;
+  uriQuery: string;
+  serverPort: number;
+  clientIp: string;
+  userAgent: string | undefined;
+  referer: string | undefined;
+  status: number;
+  substatus: number;
+  /** 0, or 64 (ERROR_NETNAME_DELETED) when the client went away before the response was complete. */
+  win32Status: number;
+  timeTakenMs: number;
+}
+
+/**
+ * The W3C Extended access logs, one per site in <directory>/W3SVC<id>/u_exYYMMDD.log, UTC inside, rolled
+ * by period. Written asynchronously: a request only appends a line to memory.
+ */
+export class W3cLogs {
+  private readonly files = new Map<number, { site: Site; file: AsyncLogFile }>();
+
+  constructor(private readonly onError: (error: unknown) => void) {}
+
+  /** Adopt a configuration: sites whose log settings changed get a new writer. */
+  configure(sites: readonly Site[]): void {
+    const next = new Map<number, { site: Site; file: AsyncLogFile }>();
+    for (const site of sites) {
+      if (!site.logFile.enabled) continue;
+      const directory = join(site.logFile.directory, `W3SVC${site.id}`);
+      const current = this.files.get(site.id);
+      const file =
+        current && current.file.directory === directory
+          ? current.file
+          : new AsyncLogFile(directory, header, this.onError);
+      next.set(site.id, { site, file });
+    }
+    for (const [id, current] of this.files)
+      if (next.get(id)?.file !== current.file) void current.file.flush();
+    this.files.clear();
+    for (const [id, entry] of next) this.files.set(id, entry);
+  }
+
+  record(siteId: number, record: AccessRecord): void {
+    const entry = this.files.get(siteId);
+    if (!entry) return;
+    entry.file.write(fileName(record.at, entry.site.logFile), formatLine(record));
+  }
+
+  async flush(): Promise<void> {
+    await Promise.all([...this.files.values()].map((e) => e.file.flush()));
+  }
+}
+
+function header(now: Date): string {
+  return [
+    '#Software: w3pool listener',
+    '#Version: 1.0',
+    `#Date: ${dateField(now)} ${timeField(now)}`,
+    `#Fields: ${W3C_FIELDS}`,
+  ].join('\r\n');
+}
+
+function fileName(at: Date, logFile: Site['logFile']): string {
+  const local = logFile.localTimeRollover;
+  const year = local ? at.getFullYear() : at.getUTCFullYear();
+  const month = (local ? at.getMonth() : at.getUTCMonth()) + 1;
+  const day = local ? at.getDate() : at.getUTCDate();
+  const hour = local ? at.getHours() : at.getUTCHours();
+  const parts = [year % 100, month];
+  if (logFile.period !== 'Monthly') parts.push(day);
+  if (logFile.period === 'Hourly') parts.push(hour);
+  return `u_ex${parts.map(two).join('')}.log`;
+}
+
+export function formatLine(r: AccessRecord): string {
+  return [
+    dateField(r.at),
+    timeField(r.at),
+    ip(r.serverIp),
+    r.method,
+    field(r.uriStem),
+    field(r.uriQuery),
+    r.serverPort,
+    '-',
+    ip(r.clientIp),
+    field(r.userAgent),
+    field(r.referer),
+    r.status,
+    r.substatus,
+    r.win32Status,
+    r.timeTakenMs,
+  ].join(' ');
+}
+
+const two = (n: number) => String(n).padStart(2, '0');
+export const dateField = (d: Date) =>
+  `${d.getUTCFullYear()}-${two(d.getUTCMonth() + 1)}-${two(d.getUTCDate())}`;
+export const timeField = (d: Date) =>
+  `${two(d.getUTCHours())}:${two(d.getUTCMinutes())}:${two(d.getUTCSeconds())}`;
+/** IPv4-mapped IPv6 addresses are logged as IPv4, as IIS does. */
+export const ip = (address: string) => (address.startsWith('::ffff:') ? address.slice(7) : address || '-');
+/** W3C fields are space-separated: IIS writes spaces as `+`, and an empty field as `-`. */
+export const field = (value: string | undefined) =>
+  value === undefined || value === '' ? '-' : value.replace(/[\s]/g, '+');

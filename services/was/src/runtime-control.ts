@@ -1,0 +1,87 @@
+import type { Redis } from 'ioredis';
+import {
+  LISTENER_PRESENCE_PATTERN,
+  POOL_STATE_KEY,
+  SITE_STATE_KEY,
+  STATE_CHANNEL,
+  parseRuntimeState,
+  queueDepthKey,
+  type RuntimeState,
+} from '@w3pool/protocol';
+import type { W3poolConfig } from '@w3pool/config';
+
+/**
+ * appcmd start/stop for pools and sites, recorded in Redis where every listener follows it, and the live
+ * state an administrator reads back: each pool's state and queue depth, each listener's counters.
+ */
+export class RuntimeControl {
+  constructor(private readonly redis: Redis) {}
+
+  async setPool(name: string, state: RuntimeState['state']): Promise<RuntimeState> {
+    return this.set(POOL_STATE_KEY, name, state);
+  }
+
+  async setSite(id: number, state: RuntimeState['state']): Promise<RuntimeState> {
+    return this.set(SITE_STATE_KEY, String(id), state);
+  }
+
+  async pools(config: W3poolConfig) {
+    const states = await this.redis.hgetall(POOL_STATE_KEY);
+    const depths = await Promise.all(
+      config.applicationPools.map((p) => this.redis.get(queueDepthKey(p.name))),
+    );
+    return config.applicationPools.map((pool, i) => {
+      const recorded = states[pool.name] ? parseRuntimeState(states[pool.name]!) : undefined;
+      return {
+        name: pool.name,
+        state: recorded?.state ?? (pool.autoStart ? 'Started' : 'Stopped'),
+        ...(recorded?.reason ? { reason: recorded.reason } : {}),
+        queueLength: pool.queueLength,
+        requestsQueued: Math.max(0, Number(depths[i] ?? 0)),
+      };
+    });
+  }
+
+  async sites(config: W3poolConfig) {
+    const states = await this.redis.hgetall(SITE_STATE_KEY);
+    return config.sites.map((site) => {
+      const recorded = states[String(site.id)] ? parseRuntimeState(states[String(site.id)]!) : undefined;
+      return {
+        id: site.id,
+        name: site.name,
+        state: recorded?.state ?? (site.serverAutoStart ? 'Started' : 'Stopped'),
+        bindings: site.bindings.map((b) => `${b.protocol}/${b.bindingInformation}`),
+      };
+    });
+  }
+
+  /** Every live listener and its counters (SCAN: an admin read, never on the request path). */
+  async listeners(): Promise<Record<string, unknown>[]> {
+    const found: Record<string, unknown>[] = [];
+    let cursor = '0';
+    do {
+      const [next, keys] = await this.redis.scan(cursor, 'MATCH', LISTENER_PRESENCE_PATTERN, 'COUNT', 100);
+      cursor = next;
+      for (const key of keys) {
+        const fields = await this.redis.hgetall(key);
+        if (Object.keys(fields).length === 0) continue;
+        const entry: Record<string, unknown> = { id: key.slice(LISTENER_PRESENCE_PATTERN.length - 1) };
+        for (const [name, value] of Object.entries(fields)) {
+          entry[name] = name === 'endpoints' || name === 'rejected' ? JSON.parse(value) : Number(value);
+        }
+        found.push(entry);
+      }
+    } while (cursor !== '0');
+    return found;
+  }
+
+  private async set(hash: string, field: string, state: RuntimeState['state']): Promise<RuntimeState> {
+    const value: RuntimeState = {
+      state,
+      since: Date.now(),
+      ...(state === 'Stopped' ? { reason: 'Disabled' } : {}),
+    };
+    await this.redis.multi().hset(hash, field, JSON.stringify(value)).publish(STATE_CHANNEL, hash).exec();
+    return value;
+  }
+}

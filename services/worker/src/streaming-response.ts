@@ -1,0 +1,237 @@
+import type { HandlerResponse, KernelCachePolicy } from '@w3pool/extension-sdk';
+import {
+  STREAM_CHUNK_BYTES,
+  STREAM_WINDOW_BYTES,
+  type ResponseHeaders,
+  type ToListener,
+  type WorkerIdentity,
+} from '@w3pool/protocol';
+
+/** A response this size or smaller that ends before its first flush travels as one message. */
+const SINGLE_MESSAGE_BYTES = 1024 * 1024;
+/** http.sys's UriScavengerPeriod: a cached entry without its own max-age lives while it is hit. */
+const DEFAULT_CACHE_MS = 120_000;
+
+/**
+ * WriteClient over pub/sub. Writes are coalesced for the rest of the current tick (so a handler that writes
+ * many small pieces still sends few messages) and flushed at once, so the client sees the first byte as soon
+ * as the handler writes it. At most STREAM_WINDOW_BYTES may be unacknowledged by the listener; a handler that
+ * awaits its writes is paced by the client's read speed, and neither Redis nor either process buffers more.
+ */
+export class StreamingResponse implements HandlerResponse {
+  statusCode = 200;
+  substatus = 0;
+  readonly headers: ResponseHeaders = {};
+  errorCode: string | undefined;
+  kernelCache: KernelCachePolicy | undefined;
+  /** Set when the final message carried a cacheable response. */
+  cachedFor: number | undefined;
+
+  private pending: Uint8Array[] = [];
+  private pendingBytes = 0;
+  private sent = false;
+  private finished = false;
+  private finalSent = false;
+  private seq = 0;
+  private unacked = 0;
+  private flushScheduled = false;
+  private flushing: Promise<void> = Promise.resolve();
+  private waiters: (() => void)[] = [];
+  private cancelled = false;
+
+  constructor(
+    private readonly id: string,
+    private readonly worker: WorkerIdentity,
+    /** Publishes to the listener; resolves with the number of receivers (0: the listener is gone). */
+    private readonly publish: (message: ToListener) => Promise<number>,
+    private readonly onListenerGone: () => void,
+    /** Watch the file behind a cacheable response; false when it cannot be, and then it is not cached. */
+    private readonly trackFile: (file: string) => boolean = () => false,
+  ) {}
+
+  get ended(): boolean {
+    return this.finished;
+  }
+
+  get headersSent(): boolean {
+    return this.sent;
+  }
+
+  status(code: number, substatus = 0): this {
+    this.statusCode = code;
+    this.substatus = substatus;
+    return this;
+  }
+
+  setHeader(name: string, value: string | number | readonly string[]): this {
+    this.headers[name.toLowerCase()] =
+      typeof value === 'number' ? String(value) : typeof value === 'string' ? value : [...value];
+    return this;
+  }
+
+  getHeader(name: string): string | string[] | undefined {
+    return this.headers[name.toLowerCase()];
+  }
+
+  removeHeader(name: string): this {
+    delete this.headers[name.toLowerCase()];
+    return this;
+  }
+
+  setKernelCache(policy: KernelCachePolicy): this {
+    this.kernelCache = policy;
+    return this;
+  }
+
+  async write(chunk: Uint8Array | string): Promise<void> {
+    if (this.finished) throw new Error('write after end');
+    if (this.cancelled) return;
+    this.append(chunk);
+    if (this.pendingBytes >= STREAM_CHUNK_BYTES) await this.flush(false);
+    else this.scheduleFlush();
+    while (!this.cancelled && this.unacked + this.pendingBytes > STREAM_WINDOW_BYTES) {
+      await new Promise<void>((resolve) => this.waiters.push(resolve));
+    }
+  }
+
+  async end(chunk?: Uint8Array | string): Promise<void> {
+    if (this.finished) return;
+    if (chunk !== undefined) this.append(chunk);
+    this.finished = true;
+    await this.flush(true);
+  }
+
+  /** The listener wrote `bytes` to the client: that much more may be sent. */
+  acknowledge(bytes: number): void {
+    this.unacked = Math.max(0, this.unacked - bytes);
+    if (this.unacked + this.pendingBytes <= STREAM_WINDOW_BYTES) this.release();
+  }
+
+  /** Nobody will read the rest: drop further writes and let waiting writers go. */
+  cancel(): void {
+    this.cancelled = true;
+    this.pending = [];
+    this.pendingBytes = 0;
+    this.release();
+  }
+
+  get isCancelled(): boolean {
+    return this.cancelled;
+  }
+
+  /** The handler failed after the head went out: tell the listener to reset the client's connection. */
+  async abort(reason: string): Promise<void> {
+    this.finished = true;
+    if (this.finalSent || this.cancelled) return;
+    this.finalSent = true;
+    await this.send({ t: 'abort', id: this.id, reason, worker: this.worker });
+  }
+
+  private append(chunk: Uint8Array | string): void {
+    const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+    if (bytes.byteLength === 0) return;
+    this.pending.push(bytes);
+    this.pendingBytes += bytes.byteLength;
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    setImmediate(() => {
+      this.flushScheduled = false;
+      void this.flush(false);
+    });
+  }
+
+  // Flushes run one after another, so messages leave in order.
+  private flush(final: boolean): Promise<void> {
+    this.flushing = this.flushing.then(() => this.flushNow(final));
+    return this.flushing;
+  }
+
+  private async flushNow(final: boolean): Promise<void> {
+    if (this.finalSent || this.cancelled) return;
+    if (!final && this.pendingBytes === 0) return;
+    const body = Buffer.concat(this.pending, this.pendingBytes);
+    this.pending = [];
+    this.pendingBytes = 0;
+
+    if (!this.sent && final && body.length <= SINGLE_MESSAGE_BYTES) {
+      this.sent = true;
+      this.finalSent = true;
+      this.cachedFor = this.cacheLifetime();
+      await this.send(this.head(body, true));
+      return;
+    }
+    let offset = 0;
+    do {
+      const piece = body.subarray(offset, offset + STREAM_CHUNK_BYTES);
+      offset += piece.length;
+      const last = final && offset >= body.length;
+      if (!this.sent) {
+        this.sent = true;
+        await this.send(this.head(piece, last));
+      } else {
+        this.seq += 1;
+        await this.send({
+          t: 'data',
+          id: this.id,
+          seq: this.seq,
+          chunk: piece,
+          final: last,
+          worker: this.worker,
+        });
+      }
+      if (last) this.finalSent = true;
+      else this.unacked += piece.length;
+      // A large end() or write() goes out no faster than the client reads it.
+      while (!last && !this.cancelled && this.unacked > STREAM_WINDOW_BYTES) {
+        await new Promise<void>((resolve) => this.waiters.push(resolve));
+      }
+    } while (offset < body.length && !this.cancelled);
+  }
+
+  private head(body: Uint8Array, final: boolean): ToListener {
+    return {
+      t: 'head',
+      id: this.id,
+      status: this.statusCode,
+      substatus: this.substatus,
+      headers: this.headers,
+      body,
+      final,
+      worker: this.worker,
+      ...(this.errorCode ? { errorCode: this.errorCode } : {}),
+      ...(final && this.cachedFor !== undefined ? { cacheMs: this.cachedFor } : {}),
+    };
+  }
+
+  /** How long the listener may cache this response, if at all: the handler's policy or public max-age. */
+  private cacheLifetime(): number | undefined {
+    if (this.statusCode !== 200 || this.errorCode) return undefined;
+    const cacheControl = String(this.headers['cache-control'] ?? '').toLowerCase();
+    if (/\b(no-store|no-cache|private)\b/.test(cacheControl) || this.headers['set-cookie']) return undefined;
+    if (this.kernelCache) {
+      const file = this.kernelCache.dependsOnFile;
+      if (file !== undefined && !this.trackFile(file)) return undefined;
+      return this.kernelCache.maxAgeMs ?? DEFAULT_CACHE_MS;
+    }
+    const maxAge = /\bmax-age=(\d+)/.exec(cacheControl);
+    if (/\bpublic\b/.test(cacheControl) && maxAge && Number(maxAge[1]) > 0) return Number(maxAge[1]) * 1000;
+    return undefined;
+  }
+
+  private async send(message: ToListener): Promise<void> {
+    const receivers = await this.publish(message);
+    if (receivers === 0) {
+      this.cancel();
+      this.onListenerGone();
+    }
+  }
+
+  private release(): void {
+    const waiters = this.waiters;
+    this.waiters = [];
+    for (const wake of waiters) wake();
+  }
+}
