@@ -55,6 +55,8 @@ export interface IntakeDeps {
 /** What the site's W3C log line needs beyond the response itself. */
 interface Exchange {
   request: IncomingMessage;
+  /** Socket addresses, kept because a destroyed socket no longer reports them. */
+  client: { ip?: string; port?: number; serverIp?: string; serverPort?: number };
   response: ServerResponse;
   startedAt: number;
   url?: NormalizedUrl;
@@ -85,7 +87,15 @@ export function createRequestIntake(
   };
 
   return (request, response) => {
-    const exchange: Exchange = { request, response, startedAt: Date.now(), siteLog: true, substatus: 0 };
+    const { remoteAddress, remotePort, localAddress, localPort } = request.socket;
+    const exchange: Exchange = {
+      request,
+      response,
+      client: { ip: remoteAddress, port: remotePort, serverIp: localAddress, serverPort: localPort },
+      startedAt: Date.now(),
+      siteLog: true,
+      substatus: 0,
+    };
     stats.requests += 1;
     response.on('close', () => logAccess(exchange));
     if (deps.shuttingDown()) response.setHeader('connection', 'close');
@@ -286,19 +296,21 @@ export function createRequestIntake(
       settle();
       pump.stop();
       if (workerControl) toWorker(workerControl, { t: 'cancel', id: job.id, reason: 'client disconnected' });
-      void withdraw('client disconnected').then((removed) => {
-        if (removed) {
-          stats.clientResets += 1;
-          httperr(exchange, { reason: 'Client_Reset' });
-        }
-      });
+      clientReset();
     });
+    const clientReset = () =>
+      void withdraw('client disconnected').then((removed) => {
+        if (!removed) return;
+        stats.clientResets += 1;
+        httperr(exchange, { reason: 'Client_Reset' });
+      });
 
     queues.enqueue(pool, job).then(
       (id) => {
         jobId = id;
         stats.queued += 1;
-        if (settled && !started) void withdraw('client disconnected');
+        // The client left while the job was being added: take it back now.
+        if (settled && !started) clientReset();
       },
       (error: unknown) => {
         void release();
@@ -356,13 +368,12 @@ export function createRequestIntake(
   }
 
   function httperr(exchange: Exchange, record: Pick<HttpErrRecord, 'reason' | 'status'>): void {
-    const { request } = exchange;
-    const socket = request.socket;
+    const { request, client } = exchange;
     deps.httperr.record({
-      clientIp: socket.remoteAddress,
-      clientPort: socket.remotePort,
-      serverIp: socket.localAddress,
-      serverPort: socket.localPort,
+      clientIp: client.ip,
+      clientPort: client.port,
+      serverIp: client.serverIp,
+      serverPort: client.serverPort,
       httpVersion: request.httpVersion,
       method: request.method,
       uri: request.url,
@@ -375,15 +386,15 @@ export function createRequestIntake(
   function logAccess(exchange: Exchange): void {
     const { request, response, route, url } = exchange;
     if (!route || !url || !exchange.siteLog) return;
-    const socket = request.socket;
+    const { client } = exchange;
     deps.w3c.record(route.site.id, {
       at: new Date(),
-      serverIp: socket.localAddress ?? '',
+      serverIp: client.serverIp ?? '',
       method: request.method ?? '-',
       uriStem: url.path,
       uriQuery: url.query,
-      serverPort: socket.localPort ?? 0,
-      clientIp: socket.remoteAddress ?? '',
+      serverPort: client.serverPort ?? 0,
+      clientIp: client.ip ?? '',
       userAgent: request.headers['user-agent'],
       referer: request.headers.referer,
       status: exchange.logStatus ?? response.statusCode,
