@@ -3,3 +3,4 @@ export * from './http-client.js';
 export * from './redis-server.js';
 export * from './service-process.js';
 export * from './system.js';
+export * from './process-memory.js';

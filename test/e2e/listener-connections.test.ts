@@ -1,0 +1,112 @@
+import { connect, type Socket } from 'node:net';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { request } from 'node:http';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { httpRequest } from '../helpers/http-client.js';
+import { eventually, siteConfig, startSystem, testHandlers, type RunningSystem } from '../helpers/system.js';
+
+function openSocket(port: number): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1', () => resolve(socket));
+    socket.on('error', reject);
+  });
+}
+
+/** Resolves when the server closes the socket, with everything it sent. */
+function closed(socket: Socket): Promise<string> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    socket.on('data', (c: Buffer) => chunks.push(c));
+    socket.on('error', () => undefined);
+    socket.on('close', () => resolve(Buffer.concat(chunks).toString()));
+  });
+}
+
+// Connection management as http.sys does it: keep-alive by default, idle and header-wait timers that drop
+// slow or silent clients (logged Timer_*), and a graceful stop that finishes what is in flight.
+describe('listener connections', () => {
+  let system: RunningSystem;
+  beforeAll(async () => {
+    system = await startSystem({
+      config: ([port]) => ({
+        ...siteConfig(port!),
+        webLimits: { connectionTimeout: '00:00:02', headerWaitTimeout: '00:00:01' },
+        webServer: { handlers: testHandlers() },
+      }),
+    });
+  });
+  afterAll(async () => {
+    await system?.stop();
+  });
+  const httperr = () => readFile(join(system.dir, 'logs/HTTPERR/httperr1.log'), 'utf8').catch(() => '');
+
+  it('keeps a connection alive across requests', async () => {
+    const socket = await openSocket(system.port);
+    const answers: string[] = [];
+    const all = new Promise<void>((resolve) => {
+      let text = '';
+      socket.on('data', (c: Buffer) => {
+        text += c.toString();
+        const count = text.match(/HTTP\/1\.1 200/g)?.length ?? 0;
+        if (count === 2) {
+          answers.push(text);
+          resolve();
+        }
+      });
+    });
+    socket.write('GET /index.html HTTP/1.1\r\nHost: x\r\n\r\nGET /style.css HTTP/1.1\r\nHost: x\r\n\r\n');
+    await all;
+    expect(answers[0]).toMatch(/keep-alive/i);
+    socket.destroy();
+  });
+
+  it('drops a slowloris client at headerWaitTimeout and logs Timer_HeaderWait', async () => {
+    const socket = await openSocket(system.port);
+    const done = closed(socket);
+    const started = Date.now();
+    socket.write('GET / HTTP/1.1\r\nHost: x\r\n');
+    // Trickle a header byte by byte, never finishing; the server must close on its own.
+    const trickle = setInterval(() => socket.writable && socket.write('X'), 200);
+    await done;
+    clearInterval(trickle);
+    expect(Date.now() - started).toBeLessThan(5000);
+    await eventually(async () => ((await httperr()).includes('Timer_HeaderWait') ? true : undefined), 'Timer_HeaderWait');
+  });
+
+  it('closes an idle keep-alive connection at connectionTimeout and logs Timer_ConnectionIdle', async () => {
+    const socket = await openSocket(system.port);
+    const done = closed(socket);
+    socket.write('GET /index.html HTTP/1.1\r\nHost: x\r\n\r\n');
+    const text = await done;
+    expect(text).toMatch(/^HTTP\/1\.1 200/);
+    await eventually(async () => ((await httperr()).includes('Timer_ConnectionIdle') ? true : undefined), 'idle');
+  });
+
+  it('on SIGTERM stops accepting, finishes the request in flight, and exits', async () => {
+    const inFlight = new Promise<{ status: number; body: string }>((resolve, reject) => {
+      request(`${system.baseUrl}/slow.test?chunks=4&interval=300`, { agent: false }, (res) => {
+        let body = '';
+        res.on('data', (c: Buffer) => {
+          body += c.toString();
+          // Once the first chunk is here the request is certainly in flight: stop the listener.
+          if (body.startsWith('chunk 0') && !sent) {
+            sent = true;
+            system.listener.child.kill('SIGTERM');
+          }
+        });
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+        res.on('error', reject);
+      })
+        .on('error', reject)
+        .end();
+    });
+    let sent = false;
+    const answer = await inFlight;
+    expect(answer.status).toBe(200);
+    expect(answer.body).toMatch(/chunk 3 at \d+\ndone\n$/);
+    const exit = await system.listener.exited;
+    expect(exit.code).toBe(0);
+    await expect(httpRequest(`${system.baseUrl}/index.html`)).rejects.toThrow(/ECONNREFUSED/);
+  });
+});
