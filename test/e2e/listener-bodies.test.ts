@@ -24,7 +24,11 @@ function upload(
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () =>
-        resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString(), sha256: hash.digest('hex') }),
+        resolve({
+          status: res.statusCode ?? 0,
+          body: Buffer.concat(chunks).toString(),
+          sha256: hash.digest('hex'),
+        }),
       );
     });
     req.on('error', reject);
@@ -48,7 +52,9 @@ function upload(
 }
 
 /** Read a response as a stream, counting bytes; records when the first byte arrived. */
-function download(url: string): Promise<{ status: number; bytes: number; firstByteAt: number; endAt: number; text: string }> {
+function download(
+  url: string,
+): Promise<{ status: number; bytes: number; firstByteAt: number; endAt: number; text: string }> {
   return new Promise((resolve, reject) => {
     request(url, { agent: false }, (res) => {
       let bytes = 0;
@@ -108,7 +114,10 @@ describe('listener request and response bodies', () => {
     // Warm up first (JIT, heap, connection buffers), so the figure is what the body itself costs.
     expect((await upload(url('/upload.test'), 8 * MB)).status).toBe(200);
     const before = await rssBytes(system.listener.pid);
-    const { result, peak } = await peakWhile(() => rssBytes(system.listener.pid), upload(url('/upload.test'), 100 * MB));
+    const { result, peak } = await peakWhile(
+      () => rssBytes(system.listener.pid),
+      upload(url('/upload.test'), 100 * MB),
+    );
     expect(result.status).toBe(200);
     const answer = JSON.parse(result.body) as { bytes: number; sha256: string; declared: number };
     expect(answer).toEqual({ bytes: 100 * MB, sha256: result.sha256, declared: 100 * MB });
@@ -132,7 +141,8 @@ describe('listener request and response bodies', () => {
       peakWhile(redisMemory, download(url(`/download.test?bytes=${1024 * MB}`))),
     );
     const { result, peak: redisPeak } = rss.result;
-    if (result.status !== 200) console.log(result.text, system.listener.output().slice(-3000));
+    if (result.status !== 200)
+      console.log(result.text, system.listener.output().slice(-6000), system.worker.output().slice(-6000));
     expect(result.status).toBe(200);
     expect(result.bytes).toBe(1024 * MB);
     expect(result.text.startsWith('w3pool-w3pool-')).toBe(true);

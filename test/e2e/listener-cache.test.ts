@@ -32,7 +32,9 @@ describe('listener response cache', () => {
   const get = (path: string, headers: Record<string, string> = {}) =>
     httpRequest(`${system.baseUrl}${path}`, { headers });
   const counters = async (): Promise<ListenerCounters> => {
-    const listeners = JSON.parse((await httpRequest(`${system.wasUrl}/api/listeners`)).body) as ListenerCounters[];
+    const listeners = JSON.parse(
+      (await httpRequest(`${system.wasUrl}/api/listeners`)).body,
+    ) as ListenerCounters[];
     expect(listeners).toHaveLength(1);
     return listeners[0]!;
   };
@@ -44,7 +46,10 @@ describe('listener response cache', () => {
     const third = await get('/public.test');
     expect(third.body).toBe(second.body);
     expect(third.headers['cache-control']).toBe('public, max-age=60');
-    await eventually(async () => ((await counters()).uriCacheHits >= 1 ? true : undefined), 'a cache hit counted');
+    await eventually(
+      async () => ((await counters()).uriCacheHits >= 1 ? true : undefined),
+      'a cache hit counted',
+    );
   });
 
   it('bypasses the cache for Authorization, Range and query strings', async () => {
@@ -64,10 +69,16 @@ describe('listener response cache', () => {
   it('drops an entry when its file changes, and serves cached entries while the worker is gone', async () => {
     expect((await get('/page.html')).body).toBe('<p>version 1</p>');
     await writeFile(join(root, 'page.html'), '<p>version 2</p>');
-    await eventually(async () => ((await get('/page.html')).body.includes('version 2') ? true : undefined), 'the new version');
+    await eventually(
+      async () => ((await get('/page.html')).body.includes('version 2') ? true : undefined),
+      'the new version',
+    );
     await get('/page.html');
     await get('/page.html');
-    await eventually(async () => ((await counters()).uriCacheFlushes >= 1 ? true : undefined), 'a flush counted');
+    await eventually(
+      async () => ((await counters()).uriCacheFlushes >= 1 ? true : undefined),
+      'a flush counted',
+    );
 
     const before = (await counters()).uriCacheHits;
     await system.worker.stop('SIGKILL');

@@ -71,7 +71,10 @@ describe('listener connections', () => {
     await done;
     clearInterval(trickle);
     expect(Date.now() - started).toBeLessThan(5000);
-    await eventually(async () => ((await httperr()).includes('Timer_HeaderWait') ? true : undefined), 'Timer_HeaderWait');
+    await eventually(
+      async () => ((await httperr()).includes('Timer_HeaderWait') ? true : undefined),
+      'Timer_HeaderWait',
+    );
   });
 
   it('closes an idle keep-alive connection at connectionTimeout and logs Timer_ConnectionIdle', async () => {
@@ -80,7 +83,10 @@ describe('listener connections', () => {
     socket.write('GET /index.html HTTP/1.1\r\nHost: x\r\n\r\n');
     const text = await done;
     expect(text).toMatch(/^HTTP\/1\.1 200/);
-    await eventually(async () => ((await httperr()).includes('Timer_ConnectionIdle') ? true : undefined), 'idle');
+    await eventually(
+      async () => ((await httperr()).includes('Timer_ConnectionIdle') ? true : undefined),
+      'idle',
+    );
   });
 
   it('on SIGTERM stops accepting, finishes the request in flight, and exits', async () => {

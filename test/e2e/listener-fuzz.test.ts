@@ -23,8 +23,28 @@ const SEEDS = [
   'HEAD /style.css HTTP/1.0\r\n\r\n',
   'GET /range.txt HTTP/1.1\r\nHost: x\r\nRange: bytes=0-3\r\nIf-None-Match: "x"\r\n\r\n',
 ];
-const TOKENS = ['\r\n', '\r', '\n', '\0', ':', ' ', '%', '%00', '%2e%2e/', '..\\', '\u00ff', 'HTTP/9.9', 'Content-Length: -1\r\n',
-  'Transfer-Encoding: chunked\r\n', 'Host: \r\n', 'Content-Length: 99999999999999999999\r\n', 'ffffffffffffffff\r\n', '\t', '?', '#'];
+const TOKENS = [
+  '\r\n',
+  '\r',
+  '\n',
+  '\0',
+  ':',
+  ' ',
+  '%',
+  '%00',
+  '%2e%2e/',
+  '..\\',
+  '\u00ff',
+  'HTTP/9.9',
+  'Content-Length: -1\r\n',
+  'Transfer-Encoding: chunked\r\n',
+  'Host: \r\n',
+  'Content-Length: 99999999999999999999\r\n',
+  'ffffffffffffffff\r\n',
+  '\t',
+  '?',
+  '#',
+];
 
 function mutate(random: () => number): Buffer {
   const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)]!;
@@ -43,13 +63,16 @@ function mutate(random: () => number): Buffer {
         text = text.slice(0, at) + String.fromCharCode(Math.floor(random() * 256)) + text.slice(at + 1);
         break;
       case 3: // repeat a span many times
-        text = text.slice(0, at) + text.slice(at, at + 4).repeat(1 + Math.floor(random() * 3000)) + text.slice(at);
+        text =
+          text.slice(0, at) + text.slice(at, at + 4).repeat(1 + Math.floor(random() * 3000)) + text.slice(at);
         break;
       case 4: // truncate
         text = text.slice(0, at);
         break;
       default: // pure noise
-        text = Array.from({ length: Math.floor(random() * 200) }, () => String.fromCharCode(Math.floor(random() * 256))).join('');
+        text = Array.from({ length: Math.floor(random() * 200) }, () =>
+          String.fromCharCode(Math.floor(random() * 256)),
+        ).join('');
     }
   }
   return Buffer.from(text, 'latin1');
@@ -99,7 +122,10 @@ describe('listener fuzzing', () => {
       }),
     );
     expect(system.listener.running, `listener died (seed ${seed})`).toBe(true);
-    expect(statuses.filter((s) => s === 500), `500s (seed ${seed})`).toEqual([]);
+    expect(
+      statuses.filter((s) => s === 500),
+      `500s (seed ${seed})`,
+    ).toEqual([]);
     expect(statuses.some((s) => s >= 400 && s < 500)).toBe(true);
     const after = await httpRequest(`${system.baseUrl}/index.html`);
     expect(after.status).toBe(200);

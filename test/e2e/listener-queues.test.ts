@@ -17,7 +17,10 @@ describe('listener pool queues', () => {
   let system: RunningSystem;
   let marks: string;
   beforeAll(async () => {
-    marks = join(await import('node:os').then((os) => os.tmpdir()), `w3pool-marks-${process.pid}-${Date.now()}`);
+    marks = join(
+      await import('node:os').then((os) => os.tmpdir()),
+      `w3pool-marks-${process.pid}-${Date.now()}`,
+    );
     system = await startSystem({
       env: { W3POOL_TEST_MARKS: marks },
       config: ([port]) => ({
@@ -69,7 +72,10 @@ describe('listener pool queues', () => {
     expect(refused.status).toBe(503);
     expect(refused.headers['retry-after']).toBe('1');
     expect(refused.body).toContain('LISTENER_QUEUE_FULL');
-    await eventually(async () => ((await httperr()).includes('QueueFull') ? true : undefined), 'QueueFull in HTTPERR');
+    await eventually(
+      async () => ((await httperr()).includes('QueueFull') ? true : undefined),
+      'QueueFull in HTTPERR',
+    );
 
     await system.startWorker('Bounded');
     const answers = await Promise.all(held);
@@ -82,7 +88,9 @@ describe('listener pool queues', () => {
   it('closes the connection instead when loadBalancerCapabilities is TcpLevel', async () => {
     const held = Array.from({ length: 10 }, (_, i) => httpRequest(url(`/tcp/mark.test?id=tcp${i}`)));
     await waitQueued('TcpPool', 10);
-    await expect(httpRequest(url('/tcp/mark.test?id=tcp-refused'))).rejects.toThrow(/socket hang up|ECONNRESET/);
+    await expect(httpRequest(url('/tcp/mark.test?id=tcp-refused'))).rejects.toThrow(
+      /socket hang up|ECONNRESET/,
+    );
     await system.startWorker('TcpPool');
     expect((await Promise.all(held)).every((a) => a.status === 200)).toBe(true);
   });
@@ -94,7 +102,10 @@ describe('listener pool queues', () => {
     expect(expired.body).toContain('LISTENER_QUEUE_TIMEOUT');
     expect(Date.now() - started).toBeGreaterThanOrEqual(900);
     await waitQueued('Expiring', 0);
-    await eventually(async () => ((await httperr()).includes('Timer_AppPool') ? true : undefined), 'Timer_AppPool');
+    await eventually(
+      async () => ((await httperr()).includes('Timer_AppPool') ? true : undefined),
+      'Timer_AppPool',
+    );
 
     await system.startWorker('Expiring');
     expect((await httpRequest(url('/expiring/mark.test?id=in-time'))).status).toBe(200);
@@ -114,7 +125,10 @@ describe('listener pool queues', () => {
     client?.destroy();
     await gone;
     await waitQueued('Parked', 0);
-    await eventually(async () => ((await httperr()).includes('Client_Reset') ? true : undefined), 'Client_Reset');
+    await eventually(
+      async () => ((await httperr()).includes('Client_Reset') ? true : undefined),
+      'Client_Reset',
+    );
 
     await system.startWorker('Parked');
     expect((await httpRequest(url('/parked/mark.test?id=kept'))).status).toBe(200);

@@ -7,7 +7,14 @@ import { siteConfig, startSystem, testHandlers, type RunningSystem } from '../he
 function post(agent: Agent, port: number, body: string): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
     const req = request(
-      { host: '127.0.0.1', port, path: '/echo.test', method: 'POST', agent, headers: { 'content-length': Buffer.byteLength(body) } },
+      {
+        host: '127.0.0.1',
+        port,
+        path: '/echo.test',
+        method: 'POST',
+        agent,
+        headers: { 'content-length': Buffer.byteLength(body) },
+      },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));

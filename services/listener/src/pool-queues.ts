@@ -14,10 +14,12 @@ export class PoolQueues {
     return added.id ?? '';
   }
 
-  /** Take a job off the queue if no worker has started it. True when it was removed, so it will never run. */
-  async withdraw(pool: string, jobId: string): Promise<boolean> {
-    const removed = await this.queue(pool).remove(jobId);
-    return removed === 1;
+  /**
+   * Delete the data of a job already taken off the wait list (QueueAdmission.withdraw): BullMQ's remove
+   * cleans every key the job has. Never call it for a job that might be active.
+   */
+  async discard(pool: string, jobId: string): Promise<void> {
+    await this.queue(pool).remove(jobId);
   }
 
   /** Close the queues of pools that are gone from the configuration. */

@@ -8,6 +8,11 @@ import { queueDepthKey, queueWaitListKey } from '@w3pool/protocol';
 const ADMIT_SCRIPT = `
 local limit = tonumber(ARGV[1])
 local depth = redis.call('INCR', KEYS[1])
+if depth < 1 then
+  -- Drifted below zero (a request counted out twice): this request alone is certainly waiting.
+  redis.call('SET', KEYS[1], 1)
+  return 1
+end
 if depth <= limit then return depth end
 local waiting = redis.call('LLEN', KEYS[2])
 if waiting < limit then
@@ -15,11 +20,21 @@ if waiting < limit then
   return waiting + 1
 end
 redis.call('DECR', KEYS[1])
-return -1
+return 0
+`;
+
+// Take a job back only if it is still waiting: LREM from BullMQ's wait list is the claim (a worker moves
+// jobs out of that list atomically, so the two cannot both succeed), and the count goes down with it.
+// O(queue length), but it runs only when a client leaves or a deadline passes, never per request.
+const WITHDRAW_SCRIPT = `
+local removed = redis.call('LREM', KEYS[1], 1, ARGV[1])
+if removed == 1 then redis.call('DECR', KEYS[2]) end
+return removed
 `;
 
 interface AdmissionCommands {
   w3poolAdmit(depthKey: string, waitKey: string, limit: number): Promise<number>;
+  w3poolWithdraw(waitKey: string, depthKey: string, jobId: string): Promise<number>;
 }
 
 /**
@@ -31,6 +46,7 @@ export class QueueAdmission {
 
   constructor(redis: Redis) {
     redis.defineCommand('w3poolAdmit', { numberOfKeys: 2, lua: ADMIT_SCRIPT });
+    redis.defineCommand('w3poolWithdraw', { numberOfKeys: 2, lua: WITHDRAW_SCRIPT });
     this.redis = redis as Redis & AdmissionCommands;
   }
 
@@ -38,6 +54,23 @@ export class QueueAdmission {
   async admit(pool: string, queueLength: number): Promise<boolean> {
     const depth = await this.redis.w3poolAdmit(queueDepthKey(pool), queueWaitListKey(pool), queueLength);
     return depth > 0;
+  }
+
+  /**
+   * Take a queued request back before any worker has it. True means it will never run (and it is counted
+   * out); false means a worker already took it.
+   */
+  async withdraw(pool: string, jobId: string): Promise<boolean> {
+    return (await this.redis.w3poolWithdraw(queueWaitListKey(pool), queueDepthKey(pool), jobId)) === 1;
+  }
+
+  /** The counter and BullMQ's wait list length, for the log line of a refusal. */
+  async depth(pool: string): Promise<{ counted: number; waiting: number }> {
+    const [counted, waiting] = await Promise.all([
+      this.redis.get(queueDepthKey(pool)),
+      this.redis.llen(queueWaitListKey(pool)),
+    ]);
+    return { counted: Number(counted ?? 0), waiting };
   }
 
   /** Count out a request that was admitted but never reached a worker (withdrawn, or not queued). */

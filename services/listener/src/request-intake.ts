@@ -150,6 +150,14 @@ export function createRequestIntake(
     const pool = route.pool;
     if (!(await admission.admit(pool.name, pool.queueLength))) {
       stats.queueFull += 1;
+      void admission.depth(pool.name).then(
+        (depth) =>
+          log.warn(
+            { pool: pool.name, queueLength: pool.queueLength, ...depth },
+            'pool queue full (QueueFull)',
+          ),
+        () => undefined,
+      );
       if (pool.failure.loadBalancerCapabilities === 'TcpLevel') {
         // TcpLevel: a load balancer that probes TCP must see this server as down, not as a healthy 503.
         httperr(exchange, { reason: 'QueueFull' });
@@ -216,7 +224,7 @@ export function createRequestIntake(
     job: RequestJob,
     route: Route,
     pump: RequestBodyPump,
-    release: () => Promise<void>,
+    release: () => Promise<unknown>,
     cacheKey: string | undefined,
   ): void {
     const { response } = exchange;
@@ -265,12 +273,12 @@ export function createRequestIntake(
     const withdraw = async (why: string): Promise<boolean> => {
       if (jobId === undefined) return false;
       try {
-        const removed = await queues.withdraw(pool, jobId);
-        if (removed) await release();
+        // False when a worker already has it: then it runs to completion.
+        const removed = await admission.withdraw(pool, jobId);
+        if (removed) await queues.discard(pool, jobId);
         return removed;
       } catch (error) {
-        // A job a worker has already taken is locked and cannot be removed: it runs to completion.
-        log.debug({ err: error, id: job.id, why }, 'request not withdrawn');
+        log.warn({ err: error, id: job.id, why }, 'could not withdraw a queued request');
         return false;
       }
     };

@@ -38,18 +38,23 @@ describe('W3C log', () => {
 
   it('rolls over daily on UTC, writing the #Fields header at the top of each file', async () => {
     dir = await mkdtemp(join(tmpdir(), 'w3c-'));
-    const config = validateConfig({
-      applicationPools: [{ name: 'P' }],
-      sites: [
-        {
-          name: 'S',
-          id: 7,
-          bindings: [{ bindingInformation: '*:80:' }],
-          logFile: { directory: dir },
-          applications: [{ path: '/', applicationPool: 'P', virtualDirectories: [{ path: '/', physicalPath: dir }] }],
-        },
-      ],
-    }, { source: 'test', baseDir: dir });
+    const config = validateConfig(
+      {
+        applicationPools: [{ name: 'P' }],
+        sites: [
+          {
+            name: 'S',
+            id: 7,
+            bindings: [{ bindingInformation: '*:80:' }],
+            logFile: { directory: dir },
+            applications: [
+              { path: '/', applicationPool: 'P', virtualDirectories: [{ path: '/', physicalPath: dir }] },
+            ],
+          },
+        ],
+      },
+      { source: 'test', baseDir: dir },
+    );
     const logs = new W3cLogs((error) => {
       throw error;
     });
@@ -57,10 +62,10 @@ describe('W3C log', () => {
     logs.record(7, record('2026-03-04T23:59:59Z'));
     logs.record(7, record('2026-03-05T00:00:01Z'));
     await logs.flush();
-    const files = (await readdir(join(dir!, 'W3SVC7'))).sort();
+    const files = (await readdir(join(dir, 'W3SVC7'))).sort();
     expect(files).toEqual(['u_ex260304.log', 'u_ex260305.log']);
     for (const file of files) {
-      const text = await readFile(join(dir!, 'W3SVC7', file), 'utf8');
+      const text = await readFile(join(dir, 'W3SVC7', file), 'utf8');
       expect(text.split('\r\n')[3]).toMatch(/^#Fields: date time s-ip/);
       expect(text.split('\r\n').filter((l) => l && !l.startsWith('#'))).toHaveLength(1);
     }
@@ -70,18 +75,23 @@ describe('W3C log', () => {
 describe('HTTPERR log', () => {
   it('rolls to the next httperrN.log past errorLogFileTruncateSize', async () => {
     dir = await mkdtemp(join(tmpdir(), 'httperr-'));
-    const config = validateConfig({
-      applicationPools: [{ name: 'P' }],
-      sites: [
-        {
-          name: 'S',
-          id: 1,
-          bindings: [{ bindingInformation: '*:80:' }],
-          applications: [{ path: '/', applicationPool: 'P', virtualDirectories: [{ path: '/', physicalPath: dir }] }],
-        },
-      ],
-      httpSys: { errorLoggingDir: dir, errorLogFileTruncateSize: 1048576 },
-    }, { source: 'test', baseDir: dir });
+    const config = validateConfig(
+      {
+        applicationPools: [{ name: 'P' }],
+        sites: [
+          {
+            name: 'S',
+            id: 1,
+            bindings: [{ bindingInformation: '*:80:' }],
+            applications: [
+              { path: '/', applicationPool: 'P', virtualDirectories: [{ path: '/', physicalPath: dir }] },
+            ],
+          },
+        ],
+        httpSys: { errorLoggingDir: dir, errorLogFileTruncateSize: 1048576 },
+      },
+      { source: 'test', baseDir: dir },
+    );
     const log = new HttpErrLog((error) => {
       throw error;
     });
@@ -89,8 +99,8 @@ describe('HTTPERR log', () => {
     const uri = `/${'x'.repeat(1000)}`;
     for (let i = 0; i < 1200; i += 1) log.record({ reason: 'QueueFull', status: 503, uri, method: 'GET' });
     await log.flush();
-    expect((await readdir(dir!)).sort()).toEqual(['httperr1.log', 'httperr2.log']);
-    const first = await readFile(join(dir!, 'httperr1.log'), 'utf8');
+    expect((await readdir(dir)).sort()).toEqual(['httperr1.log', 'httperr2.log']);
+    const first = await readFile(join(dir, 'httperr1.log'), 'utf8');
     expect(first.length).toBeLessThanOrEqual(1048576 + 300);
     expect(first).toMatch(/^#Software/);
   });
