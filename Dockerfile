@@ -17,6 +17,8 @@ ENV NODE_ENV=production
 WORKDIR /app
 COPY --from=build /app /app
 COPY config ./config
+# The listener writes W3C and HTTPERR logs here (a volume in docker-compose.yml).
+RUN mkdir -p /var/log/w3pool && chown node:node /var/log/w3pool
 USER node
 # WAS admin API; the listener's ports come from the site bindings in the configuration.
 EXPOSE 8172 8080

@@ -11,6 +11,7 @@ import {
   writeConfig,
   type ServiceProcess,
 } from '@w3pool/test/helpers';
+import { measureAdmissionCost } from './admission-cost.js';
 import { wrk, type LoadResult } from './wrk.js';
 
 // `pnpm bench`: the dynamic path (listener → Redis pool queue → worker → client, tiny handler) against a
@@ -113,3 +114,24 @@ process.stdout.write(
   `${'case'.padEnd(44)} ${'req/s'.padStart(8)} ${'ratio'.padStart(7)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)} ${'errors'.padStart(7)}\n`,
 );
 for (const { name, result } of results) process.stdout.write(`${row(name, result, base)}\n`);
+
+// c. What queueLength admission adds per request: Redis CPU and calls/s, next to BullMQ's own add and a
+// bare PING on the same Redis in the same run.
+{
+  const redis = await startRedis();
+  try {
+    const cost = await measureAdmissionCost(redis.url);
+    process.stdout.write('\nqueue admission (20,000 calls, 64 in flight, one connection)\n');
+    process.stdout.write(`${'call'.padEnd(30)} ${'Redis µs/call'.padStart(14)} ${'calls/s'.padStart(9)}\n`);
+    const line = (name: string, us: number, perSecond: number) =>
+      process.stdout.write(`${name.padEnd(30)} ${us.toFixed(2).padStart(14)} ${perSecond.toFixed(0).padStart(9)}\n`);
+    line('PING (a bare round trip)', cost.pingRedisUs, cost.pingsPerSecond);
+    line('admission (INCR script)', cost.admitRedisUs, cost.admitsPerSecond);
+    line('BullMQ queue.add', cost.addRedisUs, cost.addsPerSecond);
+    process.stdout.write(
+      `admission costs ${((cost.admitRedisUs / cost.addRedisUs) * 100).toFixed(1)} % of a BullMQ add in Redis time\n`,
+    );
+  } finally {
+    await redis.stop();
+  }
+}

@@ -13,7 +13,18 @@ import { W3poolConfigSchema, type W3poolConfig } from './schema/w3pool-config.js
  * relative paths against `baseDir`. Throws ConfigError naming each JSON pointer and reason; returns a new
  * object and never touches its input, so a refused change leaves whatever the caller holds untouched.
  */
-export function validateConfig(raw: unknown, options: { source: string; baseDir: string }): W3poolConfig {
+export interface ConfigLocation {
+  source: string;
+  /** Relative content paths (virtual directories, handler modules) resolve against this: the file's folder. */
+  baseDir: string;
+  /**
+   * Relative log directories resolve against this (default baseDir): a container sets it to a writable
+   * volume while the configuration itself stays read-only. IIS's %SystemDrive%\\inetpub\\logs plays this role.
+   */
+  logRoot?: string;
+}
+
+export function validateConfig(raw: unknown, options: ConfigLocation): W3poolConfig {
   const candidate = Value.Default(W3poolConfigSchema, Value.Clone(raw ?? {}));
   const schemaIssues = firstIssuePerPointer(candidate);
   if (schemaIssues.length > 0) throw new ConfigError('CONFIG_INVALID', options.source, schemaIssues);
@@ -21,11 +32,11 @@ export function validateConfig(raw: unknown, options: { source: string; baseDir:
   const config = candidate as W3poolConfig;
   const referenceIssues = checkReferences(config);
   if (referenceIssues.length > 0) throw new ConfigError('CONFIG_INVALID', options.source, referenceIssues);
-  return resolvePaths(config, options.baseDir);
+  return resolvePaths(config, options.baseDir, options.logRoot ?? options.baseDir);
 }
 
 /** Parse YAML text (JSON is YAML too) and validate it. */
-export function parseConfig(text: string, options: { source: string; baseDir: string }): W3poolConfig {
+export function parseConfig(text: string, options: ConfigLocation): W3poolConfig {
   const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
   if (doc.errors.length > 0) {
     throw new ConfigError(
@@ -37,7 +48,7 @@ export function parseConfig(text: string, options: { source: string; baseDir: st
   return validateConfig(doc.toJS(), options);
 }
 
-export async function loadConfigFile(path: string): Promise<W3poolConfig> {
+export async function loadConfigFile(path: string, logRoot?: string): Promise<W3poolConfig> {
   const file = resolve(path);
   let text: string;
   try {
@@ -45,7 +56,7 @@ export async function loadConfigFile(path: string): Promise<W3poolConfig> {
   } catch (error) {
     throw new ConfigError('CONFIG_UNREADABLE', file, [{ pointer: '', reason: (error as Error).message }]);
   }
-  return parseConfig(text, { source: file, baseDir: dirname(file) });
+  return parseConfig(text, { source: file, baseDir: dirname(file), logRoot });
 }
 
 function firstIssuePerPointer(value: unknown): ConfigIssue[] {
@@ -71,11 +82,12 @@ function describe(schema: TSchema, message: string, value: unknown): string {
   return value === undefined ? `${reason} (missing)` : `${reason}, got ${JSON.stringify(value)}`;
 }
 
-function resolvePaths(config: W3poolConfig, baseDir: string): W3poolConfig {
+function resolvePaths(config: W3poolConfig, baseDir: string, logRoot: string): W3poolConfig {
   const absolute = (p: string) => (isAbsolute(p) ? p : resolve(baseDir, p));
-  config.httpSys.errorLoggingDir = absolute(config.httpSys.errorLoggingDir);
+  const logPath = (p: string) => (isAbsolute(p) ? p : resolve(logRoot, p));
+  config.httpSys.errorLoggingDir = logPath(config.httpSys.errorLoggingDir);
   for (const site of config.sites) {
-    site.logFile.directory = absolute(site.logFile.directory);
+    site.logFile.directory = logPath(site.logFile.directory);
     for (const app of site.applications) {
       for (const vdir of app.virtualDirectories) vdir.physicalPath = absolute(vdir.physicalPath);
     }

@@ -21,7 +21,8 @@ export class ConfigOwner {
 
   /** Load, validate and publish. Throws ConfigError (with JSON pointers) and leaves the state as it was. */
   async load(): Promise<PublishedConfig> {
-    const config = await loadConfigFile(this.file);
+    // W3POOL_LOG_ROOT: where relative log directories go (a writable volume in a container).
+    const config = await loadConfigFile(this.file, process.env.W3POOL_LOG_ROOT);
     this.published = await publishConfig(this.redis, this.file, config);
     this.log.info({ version: this.published.version, source: this.file }, 'configuration published');
     return this.published;
