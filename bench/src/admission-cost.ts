@@ -27,7 +27,11 @@ async function rate(count: number, inFlight: number, call: (i: number) => Promis
 }
 
 /** Redis microseconds spent per call while `work` ran, over every command it sent. */
-async function redisUsPerCall(redis: Redis, calls: number, work: () => Promise<number>): Promise<[number, number]> {
+async function redisUsPerCall(
+  redis: Redis,
+  calls: number,
+  work: () => Promise<number>,
+): Promise<[number, number]> {
   await redis.config('RESETSTAT');
   const perSecond = await work();
   const stats = await redis.info('commandstats');

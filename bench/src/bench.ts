@@ -124,7 +124,9 @@ for (const { name, result } of results) process.stdout.write(`${row(name, result
     process.stdout.write('\nqueue admission (20,000 calls, 64 in flight, one connection)\n');
     process.stdout.write(`${'call'.padEnd(30)} ${'Redis µs/call'.padStart(14)} ${'calls/s'.padStart(9)}\n`);
     const line = (name: string, us: number, perSecond: number) =>
-      process.stdout.write(`${name.padEnd(30)} ${us.toFixed(2).padStart(14)} ${perSecond.toFixed(0).padStart(9)}\n`);
+      process.stdout.write(
+        `${name.padEnd(30)} ${us.toFixed(2).padStart(14)} ${perSecond.toFixed(0).padStart(9)}\n`,
+      );
     line('PING (a bare round trip)', cost.pingRedisUs, cost.pingsPerSecond);
     line('admission (INCR script)', cost.admitRedisUs, cost.admitsPerSecond);
     line('BullMQ queue.add', cost.addRedisUs, cost.addsPerSecond);

@@ -1,6 +1,14 @@
 import type { IncomingMessage } from 'node:http';
 import type { BodyChunk } from '@w3pool/protocol';
 
+/** Whether the request announces a body (a non-zero Content-Length, or chunked). */
+export function declaresBody(request: IncomingMessage): boolean {
+  const h = request.headers;
+  return (
+    (h['content-length'] !== undefined && h['content-length'] !== '0') || h['transfer-encoding'] !== undefined
+  );
+}
+
 export type BodyFailure = 'too-large' | 'timeout' | 'aborted';
 
 /**
@@ -22,8 +30,11 @@ export class RequestBodyPump {
   private readAheadDone: ((complete: boolean) => void) | undefined;
   private readonly preload: Buffer[] = [];
   private preloadBytes = 0;
+  private preloadLimit = 0;
   private timer: NodeJS.Timeout | undefined;
+  /** No more chunks go out: the body ended and was sent, or reading it failed. */
   private failed = false;
+  private failedWith: BodyFailure | undefined;
   private draining = false;
 
   constructor(
@@ -41,7 +52,7 @@ export class RequestBodyPump {
 
   /** Read up to `bytes` of the body; resolves with those bytes and whether that is the whole body. */
   async readAhead(bytes: number): Promise<{ preload: Buffer; complete: boolean }> {
-    if (!this.hasBody()) return { preload: Buffer.alloc(0), complete: true };
+    if (!declaresBody(this.request)) return { preload: Buffer.alloc(0), complete: true };
     this.preloadLimit = bytes;
     const complete =
       bytes > 0 &&
@@ -94,16 +105,6 @@ export class RequestBodyPump {
     this.failed = true;
   }
 
-  private preloadLimit = 0;
-
-  private hasBody(): boolean {
-    const h = this.request.headers;
-    return (
-      (h['content-length'] !== undefined && h['content-length'] !== '0') ||
-      h['transfer-encoding'] !== undefined
-    );
-  }
-
   private onData(chunk: Buffer): void {
     this.received += chunk.length;
     this.armTimer();
@@ -146,7 +147,7 @@ export class RequestBodyPump {
   private finish(): void {
     if (this.failed) return;
     this.send(Buffer.alloc(0), true);
-    this.failed = true; // nothing more to send
+    this.failed = true;
   }
 
   private send(chunk: Buffer, final: boolean): void {
@@ -166,8 +167,6 @@ export class RequestBodyPump {
     this.timer = setTimeout(() => this.fail('timeout'), this.idleTimeoutMs);
     this.timer.unref();
   }
-
-  private failedWith: BodyFailure | undefined;
 
   private fail(failure: BodyFailure): void {
     if (this.failed || (this.ended && failure === 'aborted')) return;

@@ -20,7 +20,7 @@ import type { ListenerStats } from './listener-stats.js';
 import type { PoolQueues } from './pool-queues.js';
 import type { QueueAdmission } from './queue-admission.js';
 import type { ReplyRouter } from './reply-router.js';
-import { RequestBodyPump, type BodyFailure } from './request-body-pump.js';
+import { RequestBodyPump, declaresBody, type BodyFailure } from './request-body-pump.js';
 import type { RequestFilter } from './request-filter.js';
 import type { CachedResponse, ResponseCache } from './response-cache.js';
 import { ResponseRelay } from './response-relay.js';
@@ -117,7 +117,7 @@ export function createRequestIntake(
     exchange.route = route;
     if (states.siteStopped(route.site)) return reject(exchange, 'LISTENER_SITE_STOPPED');
 
-    const bodyDeclared = hasBody(request);
+    const bodyDeclared = declaresBody(request);
     const denied = filter.check(request.method ?? 'GET', request.url ?? '/', url, route.site);
     if (denied) return reject(exchange, denied, { close: bodyDeclared });
     const limits = config.webServer.requestFiltering.requestLimits;
@@ -165,7 +165,10 @@ export function createRequestIntake(
         request.socket.destroy();
         return;
       }
-      reject(exchange, 'LISTENER_QUEUE_FULL', { close: hasBody(request), headers: { 'retry-after': '1' } });
+      reject(exchange, 'LISTENER_QUEUE_FULL', {
+        close: declaresBody(request),
+        headers: { 'retry-after': '1' },
+      });
       return;
     }
     const release = () =>
@@ -412,13 +415,6 @@ export function createRequestIntake(
       timeTakenMs: Date.now() - exchange.startedAt,
     });
   }
-}
-
-function hasBody(request: IncomingMessage): boolean {
-  const h = request.headers;
-  return (
-    (h['content-length'] !== undefined && h['content-length'] !== '0') || h['transfer-encoding'] !== undefined
-  );
 }
 
 function headerList(raw: string[]): HeaderList {

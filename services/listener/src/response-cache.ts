@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { timeSpanToMs, type W3poolConfig } from '@w3pool/config';
 import type { ResponseHead, ResponseHeaders } from '@w3pool/protocol';
+import { declaresBody } from './request-body-pump.js';
 
 /** http.sys's UriScavengerPeriod: an entry not hit for this long is dropped. */
 const SCAVENGER_MS = 120_000;
@@ -82,11 +83,7 @@ export class ResponseCache {
       return undefined;
     if (String(h.translate ?? '').toLowerCase() === 'f') return undefined;
     if (h.expect !== undefined && h.expect.toLowerCase() !== '100-continue') return undefined;
-    if (
-      (h['content-length'] !== undefined && h['content-length'] !== '0') ||
-      h['transfer-encoding'] !== undefined
-    )
-      return undefined;
+    if (declaresBody(request)) return undefined;
     if (query !== '' && !this.cacheQueryStrings) return undefined;
     return `${siteId}\n${path}${query === '' ? '' : `?${query}`}`;
   }
