@@ -17,13 +17,14 @@ ensure_pnpm() {
   fi
 }
 
-ensure_redis_server() {
-  command -v redis-server >/dev/null 2>&1 && return
+# ensure_tool <command> <package> <why>: install a Debian package the tests run, when root can.
+ensure_tool() {
+  command -v "$1" >/dev/null 2>&1 && return
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-    echo "[bootstrap] installing redis-server with apt-get (the tests start private instances of it)"
-    apt-get install -y -qq redis-server >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq redis-server >/dev/null; }
+    echo "[bootstrap] installing $2 with apt-get ($3)"
+    apt-get install -y -qq "$2" >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq "$2" >/dev/null; }
   else
-    echo "[bootstrap] the tests need redis-server: sudo apt-get install redis-server" >&2
+    echo "[bootstrap] the tests need $1: sudo apt-get install $2" >&2
     exit 1
   fi
 }
@@ -38,7 +39,8 @@ case "${1:-}" in
     exec node tools/launcher/dist/main.js "$@"
     ;;
   test)
-    ensure_redis_server
+    ensure_tool redis-server redis-server "the tests start private instances of it"
+    ensure_tool goaccess goaccess "a test reads the W3C log with it"
     $PNPM run lint
     exec $PNPM exec vitest run
     ;;
