@@ -52,9 +52,7 @@ function upload(
 }
 
 /** Read a response as a stream, counting bytes; records when the first byte arrived. */
-function download(
-  url: string,
-): Promise<{
+function download(url: string): Promise<{
   status: number;
   bytes: number;
   firstByteAt: number;

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { httpRequest } from '../helpers/http-client.js';
-import { fixtureSite, startSystem, type RunningSystem } from '../helpers/system.js';
+import { eventually, fixtureSite, startSystem, type RunningSystem } from '../helpers/system.js';
 
 // One request's road through real processes: listener (http.sys) → Redis pool queue → worker (w3wp) → back.
 describe('a request through listener, pool queue and worker', () => {
@@ -53,6 +53,12 @@ describe('a request through listener, pool queue and worker', () => {
     expect(res.status).toBe(400);
     expect(res.body).toContain('Invalid Hostname');
     expect(res.headers['x-w3pool-worker']).toBeUndefined();
+    // http.sys logs the rejection in HTTPERR with reason Hostname.
+    const log = join(system.dir, 'logs/HTTPERR/httperr1.log');
+    await eventually(
+      async () => (/ 400 - Hostname -/.test(await readFile(log, 'utf8').catch(() => '')) ? true : undefined),
+      'Hostname',
+    );
   });
 
   it('redirects a directory without its slash, then serves its default document', async () => {

@@ -112,10 +112,9 @@ export async function startSystem(options: SystemOptions = {}): Promise<RunningS
   const listeners: ServiceProcess[] = [];
   const workers: ServiceProcess[] = [];
   const startListener = async (indexes = ports.map((_, i) => i)) => {
-    const listener = startNode('listener', ['services/listener/dist/main.js'], {
-      ...env,
-      W3POOL_LISTENER_PORTS: indexes.map((i) => ports[i]).join(','),
-    });
+    // Without an explicit split, a listener binds whatever the configuration names, as in production.
+    const owned = options.listeners ? { W3POOL_LISTENER_PORTS: indexes.map((i) => ports[i]).join(',') } : {};
+    const listener = startNode('listener', ['services/listener/dist/main.js'], { ...env, ...owned });
     listeners.push(listener);
     await listener.waitForLine(/listener ready/);
     return listener;
