@@ -92,7 +92,7 @@ for (const concurrency of options.concurrency.split(',').map(Number)) {
     const listener = startNode('listener', ['services/listener/dist/main.js'], env);
     const worker = startNode('worker', ['services/worker/dist/main.js', '--pool', 'DefaultAppPool'], env);
     processes.push(listener, worker);
-    await Promise.all([listener.waitForLine(/listener ready/), worker.waitForLine(/worker ready/)]);
+    await Promise.all([listener.waitForLine(/listener ready/), worker.waitForLine(/pool host ready/)]);
     const url = `http://127.0.0.1:${port}/hello`;
     await wrk(url, { connections, seconds: 2 });
     results.push({

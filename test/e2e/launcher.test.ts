@@ -1,4 +1,4 @@
-import { rm } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freePort } from '../helpers/free-port.js';
 import { httpRequest } from '../helpers/http-client.js';
@@ -50,15 +50,21 @@ describe('the launcher', () => {
       const pids = reportedPids(running);
       expect(Object.keys(pids).sort()).toEqual(['listener', 'was', 'worker-defaultapppool']);
 
-      await launcher.waitForLine(/\[worker-defaultapppool\].*worker ready/);
+      await launcher.waitForLine(/\[worker-defaultapppool\].*pool host ready/);
       await launcher.waitForLine(/\[listener\].*listener ready/);
       const res = await httpRequest(`http://127.0.0.1:${port}/`);
       expect(res.status).toBe(200);
-      expect(res.headers['x-w3pool-worker']).toBe(`DefaultAppPool/${pids['worker-defaultapppool']}`);
+      // The worker process that answered is a child of the pool host the launcher started.
+      const w3wp = Number(String(res.headers['x-w3pool-worker']).split('/')[1]);
+      const children = await readFile(
+        `/proc/${pids['worker-defaultapppool']}/task/${pids['worker-defaultapppool']}/children`,
+        'utf8',
+      );
+      expect(children.split(/\s+/).map(Number)).toContain(w3wp);
 
       launcher.child.kill('SIGINT');
       expect((await launcher.exited).code).toBe(0);
-      for (const [name, pid] of Object.entries(pids))
+      for (const [name, pid] of Object.entries({ ...pids, w3wp }))
         expect(alive(pid), `${name} (pid ${pid}) still running`).toBe(false);
     } finally {
       await launcher.stop('SIGKILL');
@@ -72,7 +78,7 @@ describe('the launcher', () => {
     try {
       const started = await launcher.waitForLine(/started redis-server on redis:\/\/127\.0\.0\.1:(\d+)/);
       const redisPort = Number(/:(\d+) \(/.exec(started)?.[1]);
-      await launcher.waitForLine(/\[worker-defaultapppool\].*worker ready/);
+      await launcher.waitForLine(/\[worker-defaultapppool\].*pool host ready/);
       await launcher.waitForLine(/\[listener\].*listener ready/);
       expect((await httpRequest(`http://127.0.0.1:${port}/style.css`)).status).toBe(200);
 

@@ -98,7 +98,7 @@ describe('listener request and response bodies', () => {
   beforeAll(async () => {
     system = await startSystem({
       config: ([port]) => {
-        const config = siteConfig(port!);
+        const config = siteConfig(port!, undefined, { pool: { startMode: 'AlwaysRunning' } });
         return {
           ...config,
           // A short idle timeout proves that a slow but active response is not cut off by it.
@@ -111,6 +111,8 @@ describe('listener request and response bodies', () => {
       },
     });
     redis = new Redis(system.redis.url);
+    // The queue deadline here is the 1 s connectionTimeout: start measuring with a warm worker.
+    await system.worker.waitForLine(/worker process ready/);
   });
   afterAll(async () => {
     redis?.disconnect();

@@ -28,7 +28,7 @@ describe('listener pool queues', () => {
           { name: 'DefaultAppPool' },
           { name: 'Bounded', queueLength: 10 },
           { name: 'TcpPool', queueLength: 10, failure: { loadBalancerCapabilities: 'TcpLevel' } },
-          { name: 'Expiring', queueTimeout: '00:00:01' },
+          { name: 'Expiring', queueTimeout: '00:00:01', startMode: 'AlwaysRunning' },
           { name: 'Parked' },
         ],
         sites: [
@@ -107,7 +107,9 @@ describe('listener pool queues', () => {
       'Timer_AppPool',
     );
 
-    await system.startWorker('Expiring');
+    // A 1 s deadline leaves no room for a cold start: wait until its worker process is up.
+    const host = await system.startWorker('Expiring');
+    await host.waitForLine(/worker process ready/);
     expect((await httpRequest(url('/expiring/mark.test?id=in-time'))).status).toBe(200);
     const log = await ran();
     expect(log).toContain('in-time');

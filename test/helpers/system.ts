@@ -122,7 +122,7 @@ export async function startSystem(options: SystemOptions = {}): Promise<RunningS
   const startWorker = async (pool = 'DefaultAppPool') => {
     const worker = startNode('worker', ['services/worker/dist/main.js', '--pool', pool], env);
     workers.push(worker);
-    await worker.waitForLine(/worker ready/);
+    await worker.waitForLine(/pool host ready/);
     return worker;
   };
   try {
@@ -184,4 +184,11 @@ export async function eventually<T>(
       throw new Error(`timed out waiting for ${what}${last ? `: ${last.message}` : ''}`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
+}
+
+/** The worker processes (w3wp) a pool host runs now: its child processes, from /proc. */
+export async function workerPids(host: ServiceProcess): Promise<number[]> {
+  const { readFile } = await import('node:fs/promises');
+  const text = await readFile(`/proc/${host.pid}/task/${host.pid}/children`, 'utf8').catch(() => '');
+  return text.split(/\s+/).filter(Boolean).map(Number);
 }

@@ -20,6 +20,11 @@ export interface ExtensionContext {
   readonly webServer: WebServer;
   /** Structured log lines that carry the worker's pid and pool. */
   readonly log: ExtensionLogger;
+  /**
+   * HSE_REQ_REPORT_UNHEALTHY: this worker process is no longer fit to serve (a leak, a wedged dependency).
+   * The pool host recycles it: a new worker starts, this one drains and exits.
+   */
+  reportUnhealthy(reason: string): void;
 }
 
 export interface ExtensionLogger {

@@ -264,6 +264,13 @@ export const errorCatalogue = define({
     title: 'Not Found',
     message: 'The application that the listener routed to is not configured in this pool.',
   },
+  WORKER_PROCESS_FAILED: {
+    status: 502,
+    substatus: 3,
+    reason: 'Connection_Abandoned_By_AppPool',
+    title: 'Bad Gateway',
+    message: 'The worker process running the request exited before it finished (it crashed or was killed).',
+  },
   WORKER_HANDLER_FAILED: {
     status: 500,
     substatus: 0,

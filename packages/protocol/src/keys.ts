@@ -72,3 +72,25 @@ export const STATE_CHANNEL = `${KEY_PREFIX}:state:changed`;
 
 /** Workers publish here when a file behind a cached response changes; every listener drops the entry. */
 export const CACHE_INVALIDATION_CHANNEL = `${KEY_PREFIX}:cache:invalidate`;
+
+/** Pool hosts tell WAS of pool failures here (PoolFailureNotice); WAS records the pool's new state. */
+export const WAS_INBOX_CHANNEL = `${KEY_PREFIX}:was:inbox`;
+
+/** Commands for every pool host of one pool (HostCommand): recycle on demand. */
+export function hostCommandChannel(poolName: string): string {
+  return `${KEY_PREFIX}:host:${encodeURIComponent(poolName)}`;
+}
+
+/**
+ * The event log (a Redis stream, capped): recycles, crashes, rapid-fail stops, idle shutdowns, with IIS's
+ * reason names. What IIS writes to the Windows event log, and what the admin API lists.
+ */
+export const EVENTS_STREAM = `${KEY_PREFIX}:events`;
+
+/** A worker process's live record (`appcmd list wp`), refreshed by its pool host with a short TTL. */
+export function workerProcessKey(host: string, pid: number): string {
+  return `${KEY_PREFIX}:wp:${host}:${pid}`;
+}
+
+/** SCAN pattern over every worker process record (admin use, never on the request path). */
+export const WORKER_PROCESS_PATTERN = `${KEY_PREFIX}:wp:*`;

@@ -1,8 +1,11 @@
 // What an administrator (appcmd stop apppool / stop site) or rapid-fail protection did to a pool or site,
 // kept in Redis so that every listener answers for it the same way.
 
-/** `Disabled`: an administrator stopped it. `AppOffline`: rapid-fail protection took it offline. */
-export type StopReason = 'Disabled' | 'AppOffline';
+/**
+ * `Disabled`: an administrator stopped it. `RapidFail`: rapid-fail protection stopped it (listeners answer
+ * 503 with HTTPERR reason `AppOffline`, as http.sys does). `AppOffline` is accepted as a synonym.
+ */
+export type StopReason = 'Disabled' | 'RapidFail' | 'AppOffline';
 
 export interface RuntimeState {
   state: 'Started' | 'Stopped';
@@ -31,4 +34,18 @@ export function parseRuntimeState(json: string): RuntimeState | undefined {
 export interface CacheInvalidation {
   siteId: number;
   path: string;
+}
+
+/** What a pool host asks of WAS: rapid-fail protection tripped, so the pool must be stopped. */
+export interface PoolFailureNotice {
+  kind: 'rapid-fail';
+  pool: string;
+  /** The failures that tripped it, oldest first. */
+  failures: { at: number; pid: number; reason: string }[];
+}
+
+/** What WAS (or an administrator) asks of the pool hosts of one pool. */
+export interface HostCommand {
+  kind: 'recycle';
+  reason: 'OnDemand';
 }

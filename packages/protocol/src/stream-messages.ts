@@ -57,6 +57,17 @@ export interface ResponseAbort {
   worker: WorkerIdentity;
 }
 
+/**
+ * The worker process running the request died. Sent by its pool host: the listener answers with the
+ * catalogue error if nothing was sent yet, else resets the connection.
+ */
+export interface ResponseFail {
+  t: 'fail';
+  id: string;
+  code: string;
+  worker: WorkerIdentity;
+}
+
 /** ReadClient: the worker is ready for up to `bytes` more of the request body. */
 export interface BodyPull {
   t: 'pull';
@@ -65,7 +76,7 @@ export interface BodyPull {
   worker: WorkerIdentity;
 }
 
-export type ToListener = ResponseHead | ResponseData | ResponseAbort | BodyPull;
+export type ToListener = ResponseHead | ResponseData | ResponseAbort | ResponseFail | BodyPull;
 
 /** A piece of the request body, sent only against credit from a pull; `final` ends the body. */
 export interface BodyChunk {
@@ -96,7 +107,7 @@ export function encodeMessage(message: ToListener | ToWorker): Buffer {
   return pack(message);
 }
 
-const LISTENER_KINDS = new Set(['head', 'data', 'abort', 'pull']);
+const LISTENER_KINDS = new Set(['head', 'data', 'abort', 'fail', 'pull']);
 const WORKER_KINDS = new Set(['body', 'ack', 'cancel']);
 
 export function decodeToListener(message: Buffer): ToListener {

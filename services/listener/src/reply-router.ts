@@ -54,7 +54,7 @@ export class ReplyRouter {
     }
     // The client went away, or the queue deadline already answered it. A worker still streaming or
     // reading the body is told to stop; a complete reply needs no answer.
-    if ((message.t === 'head' && message.final) || message.t === 'abort') return;
+    if ((message.t === 'head' && message.final) || message.t === 'abort' || message.t === 'fail') return;
     this.publisher
       .publish(
         workerControlChannel(message.worker.control),

@@ -6,6 +6,7 @@ import { timeSpanToMs, type W3poolConfig } from '@w3pool/config';
 import {
   encodeMessage,
   errorCatalogue,
+  isErrorCode,
   statusLabel,
   workerControlChannel,
   type ErrorCode,
@@ -126,7 +127,7 @@ export function createRequestIntake(
 
     const stopped = states.poolStopped(route.pool);
     if (stopped)
-      return reject(exchange, stopped === 'AppOffline' ? 'LISTENER_POOL_OFFLINE' : 'LISTENER_POOL_STOPPED');
+      return reject(exchange, stopped === 'Disabled' ? 'LISTENER_POOL_STOPPED' : 'LISTENER_POOL_OFFLINE');
 
     const cacheKey = cache.keyFor(request, route.site.id, url.path, url.query);
     if (cacheKey) {
@@ -265,6 +266,14 @@ export function createRequestIntake(
           return;
         case 'data':
           relay.data(message);
+          return;
+        case 'fail':
+          // The worker process died with this request: 502.3 if nothing went out yet, else a reset.
+          settle();
+          pump.stop();
+          if (response.headersSent) relay.reset('worker process failed');
+          else if (isErrorCode(message.code)) reject(exchange, message.code, { close: !job.bodyComplete });
+          else reject(exchange, 'WORKER_PROCESS_FAILED', { close: !job.bodyComplete });
           return;
         case 'abort':
           log.warn({ id: job.id, reason: message.reason }, 'the worker aborted a response it had started');

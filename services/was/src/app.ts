@@ -1,7 +1,13 @@
 import Fastify from 'fastify';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { W3poolError, errorCatalogue, type ErrorCode } from '@w3pool/protocol';
+import {
+  WAS_INBOX_CHANNEL,
+  W3poolError,
+  errorCatalogue,
+  type ErrorCode,
+  type PoolFailureNotice,
+} from '@w3pool/protocol';
 import { ConfigOwner } from './config-owner.js';
 import { RuntimeControl } from './runtime-control.js';
 
@@ -64,13 +70,36 @@ export async function buildWas(options: WasOptions): Promise<WasService> {
   http.get('/api/apppools', async () => control.pools(live()));
   http.get('/api/sites', async () => control.sites(live()));
   http.get('/api/listeners', async () => control.listeners());
+  http.get('/api/wp', async () => control.workerProcesses());
+  http.get<{ Querystring: { count?: string } }>('/api/events', async (request) =>
+    control.events(Math.min(1000, Number(request.query.count ?? 100) || 100)),
+  );
 
   // appcmd start|stop apppool /apppool.name:X — every listener answers 503 Disabled while it is stopped.
   http.post<{ Params: { name: string; action: string } }>('/api/apppools/:name/:action', async (request) => {
     const { name, action } = request.params;
     if (!live().applicationPools.some((p) => p.name === name))
       throw new W3poolError('WAS_POOL_NOT_FOUND', name);
+    // appcmd recycle apppool: overlapped rotation of every worker of the pool.
+    if (action === 'recycle') return { name, ...(await control.recyclePool(name)) };
     return { name, ...(await control.setPool(name, stateFor(action))) };
+  });
+
+  // Rapid-fail protection trips in a pool host; WAS records the pool as stopped, for every listener.
+  const inbox = redis.duplicate();
+  await inbox.subscribe(WAS_INBOX_CHANNEL);
+  inbox.on('message', (_channel: string, message: string) => {
+    const notice = JSON.parse(message) as PoolFailureNotice;
+    if (notice.kind !== 'rapid-fail') return;
+    options.log.error(
+      { pool: notice.pool, failures: notice.failures },
+      'rapid-fail protection stopped the pool',
+    );
+    control
+      .setPool(notice.pool, 'Stopped', 'RapidFail')
+      .catch((error: unknown) =>
+        options.log.error({ err: error, pool: notice.pool }, 'pool state not recorded'),
+      );
   });
   http.post<{ Params: { id: string; action: string } }>('/api/sites/:id/:action', async (request) => {
     const id = Number(request.params.id);
@@ -84,6 +113,7 @@ export async function buildWas(options: WasOptions): Promise<WasService> {
     config,
     close: async () => {
       await http.close();
+      inbox.disconnect();
       await redis.quit().catch(() => redis.disconnect());
     },
   };

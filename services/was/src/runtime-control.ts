@@ -1,12 +1,17 @@
 import type { Redis } from 'ioredis';
 import {
+  EVENTS_STREAM,
   LISTENER_PRESENCE_PATTERN,
+  WORKER_PROCESS_PATTERN,
+  hostCommandChannel,
   POOL_STATE_KEY,
   SITE_STATE_KEY,
   STATE_CHANNEL,
   parseRuntimeState,
   queueDepthKey,
+  type HostCommand,
   type RuntimeState,
+  type StopReason,
 } from '@w3pool/protocol';
 import type { W3poolConfig } from '@w3pool/config';
 
@@ -17,8 +22,33 @@ import type { W3poolConfig } from '@w3pool/config';
 export class RuntimeControl {
   constructor(private readonly redis: Redis) {}
 
-  async setPool(name: string, state: RuntimeState['state']): Promise<RuntimeState> {
-    return this.set(POOL_STATE_KEY, name, state);
+  async setPool(
+    name: string,
+    state: RuntimeState['state'],
+    reason: StopReason = 'Disabled',
+  ): Promise<RuntimeState> {
+    return this.set(POOL_STATE_KEY, name, state, reason);
+  }
+
+  /** appcmd recycle apppool: every pool host of the pool rotates its workers (overlapped). */
+  async recyclePool(name: string): Promise<{ hosts: number }> {
+    const command: HostCommand = { kind: 'recycle', reason: 'OnDemand' };
+    return { hosts: await this.redis.publish(hostCommandChannel(name), JSON.stringify(command)) };
+  }
+
+  /** The newest events first (recycles, crashes, rapid-fail stops, idle shutdowns). */
+  async events(count: number): Promise<Record<string, string>[]> {
+    const entries = await this.redis.xrevrange(EVENTS_STREAM, '+', '-', 'COUNT', count);
+    return entries.map(([id, fields]) => {
+      const entry: Record<string, string> = { id };
+      for (let i = 0; i + 1 < fields.length; i += 2) entry[fields[i]!] = fields[i + 1]!;
+      return entry;
+    });
+  }
+
+  /** appcmd list wp (and, with their requests, appcmd list requests). */
+  async workerProcesses(): Promise<Record<string, unknown>[]> {
+    return this.scanHashes(WORKER_PROCESS_PATTERN, ['requests']);
   }
 
   async setSite(id: number, state: RuntimeState['state']): Promise<RuntimeState> {
@@ -55,19 +85,29 @@ export class RuntimeControl {
     });
   }
 
-  /** Every live listener and its counters (SCAN: an admin read, never on the request path). */
+  /** Every live listener and its counters. */
   async listeners(): Promise<Record<string, unknown>[]> {
+    return this.scanHashes(LISTENER_PRESENCE_PATTERN, ['endpoints', 'rejected']);
+  }
+
+  /** Hashes under a key pattern (SCAN: an admin read, never on the request path); numbers parsed. */
+  private async scanHashes(pattern: string, jsonFields: string[]): Promise<Record<string, unknown>[]> {
     const found: Record<string, unknown>[] = [];
     let cursor = '0';
     do {
-      const [next, keys] = await this.redis.scan(cursor, 'MATCH', LISTENER_PRESENCE_PATTERN, 'COUNT', 100);
+      const [next, keys] = await this.redis.scan(cursor, 'MATCH', pattern, 'COUNT', 100);
       cursor = next;
       for (const key of keys) {
         const fields = await this.redis.hgetall(key);
         if (Object.keys(fields).length === 0) continue;
-        const entry: Record<string, unknown> = { id: key.slice(LISTENER_PRESENCE_PATTERN.length - 1) };
+        const entry: Record<string, unknown> = { id: key.slice(pattern.length - 1) };
         for (const [name, value] of Object.entries(fields)) {
-          entry[name] = name === 'endpoints' || name === 'rejected' ? JSON.parse(value) : Number(value);
+          const number = Number(value);
+          entry[name] = jsonFields.includes(name)
+            ? JSON.parse(value)
+            : value !== '' && Number.isFinite(number)
+              ? number
+              : value;
         }
         found.push(entry);
       }
@@ -75,12 +115,13 @@ export class RuntimeControl {
     return found;
   }
 
-  private async set(hash: string, field: string, state: RuntimeState['state']): Promise<RuntimeState> {
-    const value: RuntimeState = {
-      state,
-      since: Date.now(),
-      ...(state === 'Stopped' ? { reason: 'Disabled' } : {}),
-    };
+  private async set(
+    hash: string,
+    field: string,
+    state: RuntimeState['state'],
+    reason: StopReason = 'Disabled',
+  ): Promise<RuntimeState> {
+    const value: RuntimeState = { state, since: Date.now(), ...(state === 'Stopped' ? { reason } : {}) };
     await this.redis.multi().hset(hash, field, JSON.stringify(value)).publish(STATE_CHANNEL, hash).exec();
     return value;
   }

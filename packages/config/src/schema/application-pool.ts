@@ -139,6 +139,10 @@ export const ApplicationPoolSchema = Type.Object(
       ),
       { default: [], description: 'Environment variables of the pool worker processes (IIS 10).' },
     ),
+    retryGetOnCrash: Bool(
+      false,
+      'w3pool: when a worker process dies with a GET or HEAD in flight, run it once more on another worker instead of answering 502.3. Off by default: the request may be what crashed the worker, and a GET is not always free of side effects.',
+    ),
     workerConcurrency: Type.Integer({
       minimum: 1,
       maximum: 4096,

@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
@@ -8,6 +7,7 @@ import { W3poolError } from '@w3pool/protocol';
 import { CacheDependencies } from './cache-dependencies.js';
 import { ControlChannel } from './control-channel.js';
 import { extensionLogger } from './extension-logger.js';
+import type { HostLink } from './host-link.js';
 import { ListenerPresence } from './listener-presence.js';
 import { createJobConsumer } from './job-consumer.js';
 import { RequestPipeline } from './request-pipeline.js';
@@ -16,11 +16,8 @@ export interface WorkerOptions {
   redisUrl: string;
   /** The application pool this worker process serves. */
   pool: string;
-  /**
-   * A file whose mtime the worker refreshes every 5 s while it consumes its queue with Redis connected:
-   * the container healthcheck reads it (the worker has no port to probe).
-   */
-  heartbeatFile?: string;
+  /** The IPC link to the pool host that started this process. */
+  host: HostLink;
   log: Logger;
 }
 
@@ -34,8 +31,12 @@ export interface WorkerService {
  * and builds the queue consumer. Nothing is consumed until start().
  */
 export async function buildWorker(options: WorkerOptions): Promise<WorkerService> {
-  const { pool, log } = options;
+  const { pool, log, host } = options;
   const extLog = extensionLogger(log);
+  const reportUnhealthy = (reason: string) => {
+    log.warn({ reason }, 'an extension reported this worker unhealthy');
+    host.unhealthy(reason);
+  };
   let pipeline: RequestPipeline | undefined;
   // Filled once the first configuration is in; a later version adjusts the running consumer.
   const live: { consumer?: ReturnType<typeof createJobConsumer> } = {};
@@ -53,7 +54,7 @@ export async function buildWorker(options: WorkerOptions): Promise<WorkerService
         );
         return;
       }
-      void RequestPipeline.build(next.config, pool, extLog).then((fresh) => {
+      void RequestPipeline.build(next.config, pool, extLog, reportUnhealthy).then((fresh) => {
         const old = pipeline;
         pipeline = fresh;
         if (live.consumer)
@@ -74,7 +75,7 @@ export async function buildWorker(options: WorkerOptions): Promise<WorkerService
       `pool "${pool}" is not in /applicationPools (configuration version ${first.version})`,
     );
   }
-  pipeline = await RequestPipeline.build(first.config, pool, extLog);
+  pipeline = await RequestPipeline.build(first.config, pool, extLog, reportUnhealthy);
 
   const connection = new Redis(options.redisUrl, { maxRetriesPerRequest: null });
   const publisher = new Redis(options.redisUrl, { maxRetriesPerRequest: null });
@@ -91,29 +92,23 @@ export async function buildWorker(options: WorkerOptions): Promise<WorkerService
     publisher,
     control,
     presence: new ListenerPresence(connection),
+    host,
+    retryGetOnCrash: () => poolOf(follower.current() ?? first)?.retryGetOnCrash ?? false,
     cacheDependencies,
     pipeline: current,
     log,
   });
   live.consumer = queueConsumer;
 
-  let heartbeat: NodeJS.Timeout | undefined;
-  const beat = () => {
-    if (options.heartbeatFile && queueConsumer.isRunning() && connection.status === 'ready') {
-      writeFile(options.heartbeatFile, String(Date.now())).catch((error: unknown) =>
-        log.warn({ err: error }, 'heartbeat file not written'),
-      );
-    }
-  };
-
   return {
     start: () => {
-      if (options.heartbeatFile) heartbeat = setInterval(beat, 5000).unref();
       void queueConsumer.run().catch((error: unknown) => log.error({ err: error }, 'queue consumer stopped'));
-      log.info({ concurrency: poolConfig.workerConcurrency, configVersion: first.version }, 'worker ready');
+      void queueConsumer.waitUntilReady().then(() => {
+        log.info({ concurrency: poolConfig.workerConcurrency, configVersion: first.version }, 'worker ready');
+        host.ready();
+      });
     },
     close: async () => {
-      clearInterval(heartbeat);
       // Finish the requests in flight (BullMQ waits for active jobs), then terminate the extensions.
       await queueConsumer.close();
       await current().retire();

@@ -35,8 +35,13 @@ export class RequestPipeline {
     this.handlers = handlers;
   }
 
-  static async build(config: W3poolConfig, pool: string, log: ExtensionLogger): Promise<RequestPipeline> {
-    const context = { pool, webServer: config.webServer, log };
+  static async build(
+    config: W3poolConfig,
+    pool: string,
+    log: ExtensionLogger,
+    reportUnhealthy: (reason: string) => void = () => undefined,
+  ): Promise<RequestPipeline> {
+    const context = { pool, webServer: config.webServer, log, reportUnhealthy };
     const handlers = await Promise.all(
       config.webServer.handlers.list.map(async (mapping): Promise<LoadedHandler> => {
         try {

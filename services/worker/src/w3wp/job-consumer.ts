@@ -13,6 +13,7 @@ import {
 } from '@w3pool/protocol';
 import type { CacheDependencies } from './cache-dependencies.js';
 import type { ControlChannel } from './control-channel.js';
+import type { HostLink } from './host-link.js';
 import type { ListenerPresence } from './listener-presence.js';
 import { RequestBody } from './request-body.js';
 import type { RequestPipeline } from './request-pipeline.js';
@@ -30,10 +31,13 @@ export function createJobConsumer(options: {
   control: ControlChannel;
   presence: ListenerPresence;
   cacheDependencies: CacheDependencies;
+  host: HostLink;
+  /** Whether the host may re-queue this pool's GET and HEAD requests if this process crashes. */
+  retryGetOnCrash: () => boolean;
   pipeline: () => RequestPipeline;
   log: Logger;
 }): Worker<RequestJob> {
-  const { pool, log, publisher, control, presence, cacheDependencies } = options;
+  const { pool, log, publisher, control, presence, cacheDependencies, host } = options;
   const identity: WorkerIdentity = { pool, pid: process.pid, control: control.workerId };
   const depthKey = queueDepthKey(pool);
 
@@ -53,6 +57,17 @@ export function createJobConsumer(options: {
       return;
     }
 
+    // The host keeps the list of requests in flight: `appcmd list requests`, and a 502 for each if this
+    // process dies.
+    const retryable = (request.method === 'GET' || request.method === 'HEAD') && options.retryGetOnCrash();
+    host.begin({
+      id: request.id,
+      replyTo: request.replyTo,
+      method: request.method,
+      url: request.rawUrl,
+      at: Date.now(),
+      ...(retryable ? { job: request } : {}),
+    });
     const abort = new AbortController();
     signal?.addEventListener('abort', () => abort.abort(signal.reason), { once: true });
     const channel = replyChannel(request.replyTo);
@@ -82,6 +97,7 @@ export function createJobConsumer(options: {
       await options.pipeline().execute(request, body, response, abort.signal);
     } finally {
       control.unregister(request.id);
+      host.end(request.id);
     }
   };
 
@@ -93,6 +109,9 @@ export function createJobConsumer(options: {
     // Answers go out by pub/sub; nothing is read back from finished jobs, so none are kept.
     removeOnComplete: { count: 0 },
     removeOnFail: { count: 0 },
+    // A request whose worker died is answered 502 by the pool host (or re-queued once, for GET/HEAD when
+    // the pool allows it); BullMQ must never run it again on its own after a stall.
+    maxStalledCount: 0,
   });
   worker.on('error', (error) => log.error({ err: error }, 'queue consumer error'));
   return worker;

@@ -1,0 +1,50 @@
+import type { HostToWorker, RequestStarted, WorkerToHost } from '../ipc-messages.js';
+
+/**
+ * This worker process's side of the IPC channel to its pool host: it answers pings from the main event
+ * loop (so a blocked loop fails to answer, which is the point), reports the requests it runs, and passes on
+ * the host's stop command. Without a host (a process started by hand) every report is a no-op.
+ */
+export class HostLink {
+  private stopHandler: (() => void) | undefined;
+
+  constructor() {
+    process.on('message', (message: HostToWorker) => {
+      if (message.type === 'ping') this.send({ type: 'pong', seq: message.seq });
+      else if (message.type === 'stop') this.stopHandler?.();
+    });
+  }
+
+  get attached(): boolean {
+    return typeof process.send === 'function';
+  }
+
+  onStop(handler: () => void): void {
+    this.stopHandler = handler;
+  }
+
+  /** The host went away (it crashed or was killed): this worker must not outlive it. */
+  onHostGone(handler: () => void): void {
+    process.on('disconnect', handler);
+  }
+
+  ready(): void {
+    this.send({ type: 'ready' });
+  }
+
+  begin(request: Omit<RequestStarted, 'type'>): void {
+    this.send({ type: 'begin', ...request });
+  }
+
+  end(id: string): void {
+    this.send({ type: 'end', id });
+  }
+
+  unhealthy(reason: string): void {
+    this.send({ type: 'unhealthy', reason });
+  }
+
+  private send(message: WorkerToHost): void {
+    if (process.connected) process.send?.(message);
+  }
+}

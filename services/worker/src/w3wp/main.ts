@@ -1,0 +1,44 @@
+import { pino } from 'pino';
+import { argument, stopOnSignals } from '@w3pool/runtime';
+import { buildWorker } from './app.js';
+import { HostLink } from './host-link.js';
+
+// w3wp: one worker process of one application pool, started and supervised by its pool host
+// (services/worker/src/host). REDIS_URL and --pool NAME say where.
+const pool = argument('--pool') ?? process.env.W3POOL_POOL;
+const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const log = pino({ base: { service: 'w3wp', pool, pid: process.pid } });
+const host = new HostLink();
+/** How long a worker whose host vanished may take to drain before it exits anyway. */
+const ORPHAN_EXIT_MS = 10_000;
+
+if (!pool) {
+  log.fatal('no application pool given: pass --pool NAME or set W3POOL_POOL');
+  process.exit(2);
+}
+
+try {
+  const worker = await buildWorker({ redisUrl, pool, log, host });
+  worker.start();
+  // Stopping drains: requests in flight finish, then the extensions terminate. The host asks over IPC;
+  // a signal does the same; a host that vanished leaves nobody to supervise this process, so it stops too.
+  let stopping: Promise<void> | undefined;
+  const stop = (why: string): Promise<void> => {
+    stopping ??= (async () => {
+      log.info({ why }, 'stopping');
+      await worker.close();
+    })();
+    return stopping;
+  };
+  const stopAndExit = (why: string) => void stop(why).finally(() => process.exit(0));
+  host.onStop(() => stopAndExit('host asked'));
+  host.onHostGone(() => {
+    // Nobody supervises this process any more: drain, but never linger past a hard limit.
+    setTimeout(() => process.exit(1), ORPHAN_EXIT_MS);
+    stopAndExit('host gone');
+  });
+  stopOnSignals(() => stop('signal'), log);
+} catch (error) {
+  log.fatal({ err: error }, 'worker failed to start');
+  process.exit(1);
+}
