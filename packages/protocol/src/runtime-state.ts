@@ -22,7 +22,11 @@ export function parseRuntimeState(json: string): RuntimeState | undefined {
     return {
       state: value.state,
       reason:
-        value.reason === 'AppOffline' ? 'AppOffline' : value.state === 'Stopped' ? 'Disabled' : undefined,
+        value.reason === 'AppOffline' || value.reason === 'RapidFail'
+          ? value.reason
+          : value.state === 'Stopped'
+            ? 'Disabled'
+            : undefined,
       since: typeof value.since === 'number' ? value.since : 0,
     };
   } catch {

@@ -13,6 +13,7 @@ import {
   type ErrorDefinition,
   type HeaderList,
   type RequestJob,
+  type StopReason,
   type ToWorker,
 } from '@w3pool/protocol';
 import { sendError } from './error-response.js';
@@ -80,6 +81,18 @@ export function createRequestIntake(
 ): (request: IncomingMessage, response: ServerResponse) => void {
   const { queues, admission, replies, states, cache, stats, listenerId, log } = deps;
   let sequence = 0;
+  /** Requests in a pool queue that no worker has taken yet, by pool: what a pool stop must answer. */
+  const queued = new Map<string, Map<string, { pool: Route['pool']; stop: (reason: StopReason) => void }>>();
+
+  // http.sys answers 503 for the queued requests of a pool that stops, as well as for new ones.
+  states.onChange(() => {
+    for (const entries of queued.values()) {
+      for (const entry of [...entries.values()]) {
+        const reason = states.poolStopped(entry.pool);
+        if (reason) entry.stop(reason);
+      }
+    }
+  });
 
   const toWorker = (control: string, message: ToWorker) => {
     deps.publisher
@@ -242,6 +255,33 @@ export function createRequestIntake(
       settled = true;
       replies.forget(job.id);
       clearTimeout(deadline);
+      unqueue();
+    };
+    const unqueue = () => {
+      const entries = queued.get(pool);
+      entries?.delete(job.id);
+      if (entries?.size === 0) queued.delete(pool);
+    };
+    const entries =
+      queued.get(pool) ?? new Map<string, { pool: Route['pool']; stop: (reason: StopReason) => void }>();
+    queued.set(pool, entries);
+    entries.set(job.id, {
+      pool: route.pool,
+      stop: (reason) => poolStopped(reason),
+    });
+    // The pool stopped while this request was on its way into the queue, or after: answer 503 and take it
+    // back, unless a worker already has it.
+    const poolStopped = (reason: StopReason) => {
+      if (jobId === undefined) return; // the enqueue callback checks again once the job has an id
+      unqueue();
+      void withdraw('pool stopped').then((removed) => {
+        if (!removed || settled || started) return;
+        settle();
+        pump.stop();
+        reject(exchange, reason === 'Disabled' ? 'LISTENER_POOL_STOPPED' : 'LISTENER_POOL_OFFLINE', {
+          close: !job.bodyComplete,
+        });
+      });
     };
     const relay = new ResponseRelay(job.id, response, toWorker, () => {
       settle();
@@ -253,6 +293,7 @@ export function createRequestIntake(
       if (!started) {
         started = true;
         clearTimeout(deadline);
+        unqueue();
       }
       workerControl = message.worker.control;
       switch (message.t) {
@@ -331,6 +372,8 @@ export function createRequestIntake(
         stats.queued += 1;
         // The client left while the job was being added: take it back now.
         if (settled && !started) clientReset();
+        const stopReason = states.poolStopped(route.pool);
+        if (!settled && stopReason) poolStopped(stopReason);
       },
       (error: unknown) => {
         void release();

@@ -19,6 +19,7 @@ import type { Subscriptions } from './subscriptions.js';
 export class RuntimeStates {
   private pools = new Map<string, RuntimeState>();
   private sites = new Map<string, RuntimeState>();
+  private readonly listeners: (() => void)[] = [];
 
   constructor(
     private readonly redis: Redis,
@@ -39,6 +40,12 @@ export class RuntimeStates {
     ]);
     this.pools = parseAll(pools);
     this.sites = parseAll(sites);
+    for (const listener of this.listeners) listener();
+  }
+
+  /** Called after every refresh, so that requests already queued for a pool that stopped get their 503. */
+  onChange(listener: () => void): void {
+    this.listeners.push(listener);
   }
 
   /** Why the pool cannot take requests, or undefined when it is started. */

@@ -105,6 +105,12 @@ export class WorkerProcess extends EventEmitter<WorkerEvents> {
   /** Graceful: stop taking requests, finish those in flight, exit; SIGKILL after shutdownTimeLimit. */
   stop(): Promise<WorkerExit> {
     if (this.exited) return this.exitedPromise;
+    if (this.state === 'Starting') {
+      // Not serving yet, so nothing to drain (and it may not be listening for the stop command yet).
+      this.state = 'Stopping';
+      this.child.kill('SIGKILL');
+      return this.exitedPromise;
+    }
     if (this.state !== 'Stopping') {
       this.state = 'Stopping';
       this.send({ type: 'stop' });

@@ -22,7 +22,7 @@ export interface WorkerOptions {
 }
 
 export interface WorkerService {
-  start(): void;
+  start(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -101,12 +101,13 @@ export async function buildWorker(options: WorkerOptions): Promise<WorkerService
   live.consumer = queueConsumer;
 
   return {
-    start: () => {
+    start: async () => {
+      // Ready is reported before the first job is taken: a handler that blocks the event loop on its first
+      // request must already be under the host's pings.
+      await queueConsumer.waitUntilReady();
+      log.info({ concurrency: poolConfig.workerConcurrency, configVersion: first.version }, 'worker ready');
+      host.ready();
       void queueConsumer.run().catch((error: unknown) => log.error({ err: error }, 'queue consumer stopped'));
-      void queueConsumer.waitUntilReady().then(() => {
-        log.info({ concurrency: poolConfig.workerConcurrency, configVersion: first.version }, 'worker ready');
-        host.ready();
-      });
     },
     close: async () => {
       // Finish the requests in flight (BullMQ waits for active jobs), then terminate the extensions.

@@ -19,7 +19,7 @@ if (!pool) {
 
 try {
   const worker = await buildWorker({ redisUrl, pool, log, host });
-  worker.start();
+  await worker.start();
   // Stopping drains: requests in flight finish, then the extensions terminate. The host asks over IPC;
   // a signal does the same; a host that vanished leaves nobody to supervise this process, so it stops too.
   let stopping: Promise<void> | undefined;

@@ -1,0 +1,244 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { httpRequest } from '../helpers/http-client.js';
+import type { ServiceProcess } from '../helpers/service-process.js';
+import {
+  eventually,
+  fixtureSite,
+  startSystem,
+  testHandlers,
+  workerPids,
+  type RunningSystem,
+} from '../helpers/system.js';
+
+const POOLS: Record<string, Record<string, unknown>> = {
+  Demand: { processModel: { idleTimeout: '00:00:02' } },
+  Always: { startMode: 'AlwaysRunning', processModel: { maxProcesses: 2 } },
+  Crashy: { startMode: 'AlwaysRunning' },
+  Hangy: {
+    startMode: 'AlwaysRunning',
+    processModel: { pingInterval: '00:00:01', pingResponseTime: '00:00:02' },
+  },
+  Orphans: {
+    startMode: 'AlwaysRunning',
+    processModel: { pingInterval: '00:00:01', pingResponseTime: '00:00:02' },
+    failure: { orphanWorkerProcess: true },
+  },
+  Fragile: { startMode: 'AlwaysRunning', failure: { rapidFailProtectionMaxCrashes: 2 } },
+  Stuck: {
+    startMode: 'AlwaysRunning',
+    processModel: { startupTimeLimit: '00:00:02' },
+    failure: { rapidFailProtection: false },
+    environmentVariables: [{ name: 'W3POOL_TEST_HANG_ON_LOAD', value: '1' }],
+  },
+  Sick: { startMode: 'AlwaysRunning' },
+  Draining: { startMode: 'AlwaysRunning', processModel: { shutdownTimeLimit: '00:00:01' } },
+};
+
+interface Event {
+  kind: string;
+  reason?: string;
+  pool: string;
+  pid?: string;
+  detail?: string;
+}
+
+// Worker processes as a pool host runs them: activation, health, crashes and rapid-fail protection, with
+// real child processes, real signals and a private Redis.
+describe('pool host process model', () => {
+  let system: RunningSystem;
+  const hosts: ServiceProcess[] = [];
+  beforeAll(async () => {
+    system = await startSystem({
+      workers: [],
+      config: ([port]) => ({
+        applicationPools: [
+          { name: 'DefaultAppPool' },
+          ...Object.entries(POOLS).map(([name, s]) => ({ name, ...s })),
+        ],
+        sites: [
+          {
+            name: 'Process model',
+            id: 1,
+            bindings: [{ protocol: 'http', bindingInformation: `127.0.0.1:${port}:` }],
+            applications: [
+              {
+                path: '/',
+                applicationPool: 'DefaultAppPool',
+                virtualDirectories: [{ path: '/', physicalPath: fixtureSite }],
+              },
+              ...Object.keys(POOLS).map((name) => ({
+                path: `/${name.toLowerCase()}`,
+                applicationPool: name,
+                virtualDirectories: [{ path: '/', physicalPath: fixtureSite }],
+              })),
+            ],
+          },
+        ],
+        webServer: { handlers: testHandlers() },
+      }),
+    });
+  });
+  afterAll(async () => {
+    await Promise.all(hosts.map((h) => h.stop('SIGTERM')));
+    await system?.stop();
+  });
+
+  const host = async (pool: string) => {
+    const started = await system.startWorker(pool);
+    hosts.push(started);
+    return started;
+  };
+  const get = (path: string) => httpRequest(`${system.baseUrl}${path}`);
+  const events = async (pool: string): Promise<Event[]> =>
+    (JSON.parse((await httpRequest(`${system.wasUrl}/api/events?count=1000`)).body) as Event[]).filter(
+      (e) => e.pool === pool,
+    );
+  const eventOf = (pool: string, kind: string, reason?: string) =>
+    eventually(
+      async () => {
+        const found = (await events(pool)).find((e) => e.kind === kind && (!reason || e.reason === reason));
+        return found;
+      },
+      `${kind} ${reason ?? ''} event in ${pool}`,
+    );
+  const children = (h: ServiceProcess, count: number) =>
+    eventually(async () => {
+      const pids = await workerPids(h);
+      return pids.length === count ? pids : undefined;
+    }, `${count} worker process(es)`);
+
+  it('OnDemand: no worker until the first request, which starts one and is served; idleTimeout stops it', async () => {
+    const demand = await host('Demand');
+    expect(await workerPids(demand)).toEqual([]);
+    const coldStart = Date.now();
+    const first = await get('/demand/pid.test');
+    const coldMs = Date.now() - coldStart;
+    expect(first.status).toBe(200);
+    expect(await workerPids(demand)).toEqual([Number(first.body)]);
+    const warmStart = Date.now();
+    expect((await get('/demand/pid.test')).body).toBe(first.body);
+    console.log(`OnDemand cold start: first request ${coldMs} ms, next one ${Date.now() - warmStart} ms`);
+
+    // idleTimeout 2 s with Terminate: the worker goes, and an event says why.
+    await children(demand, 0);
+    const idle = await eventOf('Demand', 'IdleTimeout');
+    expect(idle.pid).toBe(first.body);
+  });
+
+  it('AlwaysRunning keeps maxProcesses workers up without any request (a web garden of 2)', async () => {
+    const always = await host('Always');
+    const pids = await children(always, 2);
+    const answers = new Set<string>();
+    for (let i = 0; i < 20 && answers.size < 2; i += 1) answers.add((await get('/always/pid.test')).body);
+    expect([...answers].map(Number).every((pid) => pids.includes(pid))).toBe(true);
+  });
+
+  it('a crash answers the requests in flight with 502.3 at once, keeps the queued ones, and is replaced', async () => {
+    const crashy = await host('Crashy');
+    const [before] = await children(crashy, 1);
+    const inFlight = get('/crashy/sleep.test?ms=20000');
+    await eventually(async () => {
+      const wp = JSON.parse((await httpRequest(`${system.wasUrl}/api/wp`)).body) as {
+        pid: number;
+        requestsInFlight: number;
+      }[];
+      return wp.find((w) => w.pid === before)?.requestsInFlight === 1 ? true : undefined;
+    }, 'the slow request in flight');
+    const crash = get('/crashy/crash.test');
+    const abandoned = await inFlight;
+    expect(abandoned.status).toBe(502);
+    expect(abandoned.body).toContain('HTTP Error 502.3');
+    expect(abandoned.body).toContain('WORKER_PROCESS_FAILED');
+    expect((await crash).status).toBe(502);
+    const after = await get('/crashy/pid.test');
+    expect(after.status).toBe(200);
+    expect(Number(after.body)).not.toBe(before);
+    const event = await eventOf('Crashy', 'Crash');
+    expect(event.detail).toMatch(/signal SIGKILL/);
+  });
+
+  it('kills and replaces a worker whose event loop is blocked (no ping answer within pingResponseTime)', async () => {
+    const hangy = await host('Hangy');
+    await hangy.waitForLine(/worker process ready/);
+    const [before] = await children(hangy, 1);
+    const hung = await get('/hangy/hang.test');
+    expect(hung.status).toBe(502);
+    await eventOf('Hangy', 'PingFailure');
+    const after = await get('/hangy/pid.test');
+    expect(Number(after.body)).not.toBe(before);
+  });
+
+  it('orphanWorkerProcess leaves the hung worker alive for a debugger and serves with a new one', async () => {
+    const orphans = await host('Orphans');
+    await orphans.waitForLine(/worker process ready/);
+    const [hungPid] = await children(orphans, 1);
+    expect((await get('/orphans/hang.test')).status).toBe(502);
+    await eventOf('Orphans', 'Orphaned');
+    const after = await get('/orphans/pid.test');
+    expect(Number(after.body)).not.toBe(hungPid);
+    expect(() => process.kill(hungPid!, 0)).not.toThrow();
+    process.kill(hungPid!, 'SIGKILL');
+  });
+
+  it('kills a worker that is not ready within startupTimeLimit, and counts it as a failure', async () => {
+    const stuck = await host('Stuck');
+    const event = await eventOf('Stuck', 'StartupFailure');
+    expect(event.detail).toMatch(/signal SIGKILL/);
+    await stuck.stop('SIGTERM');
+  });
+
+  it('recycles a worker that an extension reports unhealthy', async () => {
+    const sick = await host('Sick');
+    const [before] = await children(sick, 1);
+    expect((await get('/sick/unhealthy.test')).status).toBe(200);
+    await eventOf('Sick', 'Recycle', 'IsapiUnhealthy');
+    await eventually(async () => {
+      const pid = Number((await get('/sick/pid.test')).body);
+      return pid !== before ? pid : undefined;
+    }, 'a new worker');
+  });
+
+  it('kills a draining worker after shutdownTimeLimit; its request in flight gets 502.3', async () => {
+    const draining = await host('Draining');
+    const [before] = await children(draining, 1);
+    const long = get('/draining/sleep.test?ms=20000');
+    await eventually(async () => {
+      const wp = JSON.parse((await httpRequest(`${system.wasUrl}/api/wp`)).body) as {
+        pid: number;
+        requestsInFlight: number;
+      }[];
+      return wp.find((w) => w.pid === before)?.requestsInFlight === 1 ? true : undefined;
+    }, 'the long request in flight');
+    expect(
+      (await httpRequest(`${system.wasUrl}/api/apppools/Draining/recycle`, { method: 'POST' })).status,
+    ).toBe(200);
+    const res = await long;
+    expect(res.status).toBe(502);
+    expect(Number((await get('/draining/pid.test')).body)).not.toBe(before);
+  });
+
+  it('rapid-fail protection stops the pool after rapidFailProtectionMaxCrashes; listeners answer 503; start brings it back', async () => {
+    await host('Fragile');
+    expect((await get('/fragile/crash.test')).status).toBe(502);
+    expect((await get('/fragile/crash.test')).status).toBe(502);
+    const stopped = await eventually(async () => {
+      const res = await get('/fragile/pid.test');
+      return res.status === 503 ? res : undefined;
+    }, 'the pool stopped');
+    expect(stopped.body).toContain('LISTENER_POOL_OFFLINE');
+    const event = await eventOf('Fragile', 'RapidFail');
+    expect(event.detail?.split(';')).toHaveLength(2);
+    const pools = JSON.parse((await httpRequest(`${system.wasUrl}/api/apppools`)).body) as {
+      name: string;
+      state: string;
+      reason?: string;
+    }[];
+    expect(pools.find((p) => p.name === 'Fragile')).toMatchObject({ state: 'Stopped', reason: 'RapidFail' });
+
+    await httpRequest(`${system.wasUrl}/api/apppools/Fragile/start`, { method: 'POST' });
+    await eventually(
+      async () => ((await get('/fragile/pid.test')).status === 200 ? true : undefined),
+      'served again',
+    );
+  });
+});
