@@ -43,6 +43,8 @@ export class PoolSupervisor {
   /** Recycles run one at a time, so a web garden never rotates all its workers at once. */
   private rotation: Promise<void> = Promise.resolve();
   private rotatingNow = new Set<WorkerProcess>();
+  /** Slots held by a non-overlapped rotation between the old worker's exit and the new one's start. */
+  private reserved = 0;
   private lastTick = Date.now();
 
   constructor(private readonly deps: SupervisorDeps) {}
@@ -89,14 +91,14 @@ export class PoolSupervisor {
   /** A request is waiting (startMode OnDemand): start a worker if there is room and none is starting. */
   demand(): void {
     if (this.stopped || this.closing) return;
-    if (this.workers.length >= this.pool.processModel.maxProcesses) return;
+    if (this.workers.length + this.reserved >= this.pool.processModel.maxProcesses) return;
     if (this.workers.some((w) => w.state === 'Starting')) return;
     this.spawn();
   }
 
   /** Start a worker when requests wait and none serves: demand events can race with a state change. */
   async demandIfWaiting(): Promise<void> {
-    if (this.workers.length > 0 || this.stopped || this.closing) return;
+    if (this.workers.length + this.reserved > 0 || this.stopped || this.closing) return;
     if ((await this.deps.waiting().catch(() => 0)) > 0) this.demand();
   }
 
@@ -156,7 +158,7 @@ export class PoolSupervisor {
   private ensure(): void {
     if (this.stopped || this.closing || !this.pool) return;
     if (this.pool.startMode !== 'AlwaysRunning') return;
-    while (this.workers.length < this.pool.processModel.maxProcesses) this.spawn();
+    while (this.workers.length + this.reserved < this.pool.processModel.maxProcesses) this.spawn();
   }
 
   private spawn(): WorkerProcess {
@@ -213,7 +215,12 @@ export class PoolSupervisor {
     if (!this.workers.includes(old) || this.closing) return;
     this.deps.events.record('Recycle', { pid: old.pid, reason });
     if (this.pool.recycling.disallowOverlappingRotation || this.stopped) {
-      await this.retire(old);
+      this.reserved += 1;
+      try {
+        await this.retire(old);
+      } finally {
+        this.reserved -= 1;
+      }
       if (!this.stopped && !this.closing) this.spawn();
       return;
     }
