@@ -1,3 +1,6 @@
+import { mkdtemp, rm, unlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { httpRequest } from '../helpers/http-client.js';
 import type { ServiceProcess } from '../helpers/service-process.js';
@@ -47,7 +50,10 @@ interface Event {
 describe('pool host process model', () => {
   let system: RunningSystem;
   const hosts: ServiceProcess[] = [];
+  let offlineRoot: string;
   beforeAll(async () => {
+    offlineRoot = await mkdtemp(join(tmpdir(), 'w3pool-offline-'));
+    await writeFile(join(offlineRoot, 'index.html'), 'online');
     system = await startSystem({
       workers: [],
       config: ([port]) => ({
@@ -66,6 +72,11 @@ describe('pool host process model', () => {
                 applicationPool: 'DefaultAppPool',
                 virtualDirectories: [{ path: '/', physicalPath: fixtureSite }],
               },
+              {
+                path: '/offline',
+                applicationPool: 'DefaultAppPool',
+                virtualDirectories: [{ path: '/', physicalPath: offlineRoot }],
+              },
               ...Object.keys(POOLS).map((name) => ({
                 path: `/${name.toLowerCase()}`,
                 applicationPool: name,
@@ -81,6 +92,7 @@ describe('pool host process model', () => {
   afterAll(async () => {
     await Promise.all(hosts.map((h) => h.stop('SIGTERM')));
     await system?.stop();
+    await rm(offlineRoot, { recursive: true, force: true });
   });
 
   const host = async (pool: string) => {
@@ -239,6 +251,23 @@ describe('pool host process model', () => {
     await eventually(
       async () => ((await get('/fragile/pid.test')).status === 200 ? true : undefined),
       'served again',
+    );
+  });
+
+  it('app_offline.htm takes one application offline with its content and 503; the other applications of the pool serve', async () => {
+    await host('DefaultAppPool');
+    expect((await get('/offline/index.html')).body).toBe('online');
+    await writeFile(join(offlineRoot, 'app_offline.htm'), '<h1>Back soon</h1>');
+    const offline = await eventually(async () => {
+      const res = await get('/offline/index.html');
+      return res.status === 503 ? res : undefined;
+    }, 'the application offline');
+    expect(offline.body).toBe('<h1>Back soon</h1>');
+    expect((await get('/index.html')).status).toBe(200);
+    await unlink(join(offlineRoot, 'app_offline.htm'));
+    await eventually(
+      async () => ((await get('/offline/index.html')).status === 200 ? true : undefined),
+      'back online',
     );
   });
 });

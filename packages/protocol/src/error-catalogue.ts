@@ -271,6 +271,12 @@ export const errorCatalogue = define({
     title: 'Bad Gateway',
     message: 'The worker process running the request exited before it finished (it crashed or was killed).',
   },
+  WORKER_APP_OFFLINE: {
+    status: 503,
+    substatus: 0,
+    title: 'Service Unavailable',
+    message: 'The application is offline: app_offline.htm is in its root, and its content is the response.',
+  },
   WORKER_HANDLER_FAILED: {
     status: 500,
     substatus: 0,

@@ -38,6 +38,8 @@ export function parseRuntimeState(json: string): RuntimeState | undefined {
 export interface CacheInvalidation {
   siteId: number;
   path: string;
+  /** Drop every URL under `path` (an application going offline), not just that one. */
+  prefix?: boolean;
 }
 
 /** What a pool host asks of WAS: rapid-fail protection tripped, so the pool must be stopped. */

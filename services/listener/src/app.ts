@@ -116,7 +116,7 @@ export async function buildListener(options: ListenerOptions): Promise<ListenerS
   await states.start(subscriptions);
   await subscriptions.subscribe(CACHE_INVALIDATION_CHANNEL, (message) => {
     const notice = JSON.parse(message.toString()) as CacheInvalidation;
-    cache.invalidate(notice.siteId, notice.path);
+    cache.invalidate(notice.siteId, notice.path, notice.prefix);
   });
   await presence.start();
   const first = await follower.first;

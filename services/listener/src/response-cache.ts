@@ -136,13 +136,16 @@ export class ResponseCache {
     }
   }
 
-  /** A worker saw the file behind this URL change. */
-  invalidate(siteId: number, path: string): void {
-    const keys = this.byUrl.get(`${siteId}\n${path}`);
-    if (!keys) return;
-    for (const key of [...keys]) {
-      this.remove(key);
-      this.counters.uriCacheFlushes += 1;
+  /** A worker saw the file behind this URL change, or (`prefix`) an application under it go offline. */
+  invalidate(siteId: number, path: string, prefix = false): void {
+    const url = `${siteId}\n${path}`;
+    const under = `${siteId}\n${path.replace(/\/$/, '')}/`;
+    for (const [candidate, keys] of [...this.byUrl]) {
+      if (candidate !== url && !(prefix && candidate.startsWith(under))) continue;
+      for (const key of [...keys]) {
+        this.remove(key);
+        this.counters.uriCacheFlushes += 1;
+      }
     }
   }
 

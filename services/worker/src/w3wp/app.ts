@@ -3,7 +3,8 @@ import { hostname } from 'node:os';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { followConfig, type PublishedConfig } from '@w3pool/config';
-import { W3poolError } from '@w3pool/protocol';
+import { CACHE_INVALIDATION_CHANNEL, W3poolError, type CacheInvalidation } from '@w3pool/protocol';
+import { AppOffline } from './app-offline.js';
 import { CacheDependencies } from './cache-dependencies.js';
 import { ControlChannel } from './control-channel.js';
 import { extensionLogger } from './extension-logger.js';
@@ -33,6 +34,12 @@ export interface WorkerService {
 export async function buildWorker(options: WorkerOptions): Promise<WorkerService> {
   const { pool, log, host } = options;
   const extLog = extensionLogger(log);
+  // Taking an application offline must also empty the listeners' caches of it; the publisher is created
+  // below, before any request can arrive.
+  const invalidation: { publish?: (notice: CacheInvalidation) => void } = {};
+  const appOffline = new AppOffline((app) =>
+    invalidation.publish?.({ siteId: app.siteId, path: app.appPath, prefix: true }),
+  );
   const reportUnhealthy = (reason: string) => {
     log.warn({ reason }, 'an extension reported this worker unhealthy');
     host.unhealthy(reason);
@@ -54,7 +61,7 @@ export async function buildWorker(options: WorkerOptions): Promise<WorkerService
         );
         return;
       }
-      void RequestPipeline.build(next.config, pool, extLog, reportUnhealthy).then((fresh) => {
+      void RequestPipeline.build(next.config, pool, extLog, reportUnhealthy, appOffline).then((fresh) => {
         const old = pipeline;
         pipeline = fresh;
         if (live.consumer)
@@ -75,10 +82,15 @@ export async function buildWorker(options: WorkerOptions): Promise<WorkerService
       `pool "${pool}" is not in /applicationPools (configuration version ${first.version})`,
     );
   }
-  pipeline = await RequestPipeline.build(first.config, pool, extLog, reportUnhealthy);
+  pipeline = await RequestPipeline.build(first.config, pool, extLog, reportUnhealthy, appOffline);
 
   const connection = new Redis(options.redisUrl, { maxRetriesPerRequest: null });
   const publisher = new Redis(options.redisUrl, { maxRetriesPerRequest: null });
+  invalidation.publish = (notice) => {
+    publisher
+      .publish(CACHE_INVALIDATION_CHANNEL, JSON.stringify(notice))
+      .catch((error: unknown) => log.warn({ err: error }, 'cache invalidation not published'));
+  };
   const subscriber = new Redis(options.redisUrl, { maxRetriesPerRequest: null });
   const workerId = `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
   const control = new ControlChannel(subscriber, workerId, log);
@@ -115,6 +127,7 @@ export async function buildWorker(options: WorkerOptions): Promise<WorkerService
       await current().retire();
       await follower.close();
       cacheDependencies.close();
+      appOffline.close();
       subscriber.disconnect();
       await Promise.all([connection.quit(), publisher.quit()]).catch(() => undefined);
     },

@@ -2,6 +2,7 @@ import type { Application, Site, W3poolConfig } from '@w3pool/config';
 import type { Extension, ExtensionLogger, Handler, HandlerRequest } from '@w3pool/extension-sdk';
 import { W3poolError, renderErrorPage, type RequestJob } from '@w3pool/protocol';
 import { stat } from 'node:fs/promises';
+import type { AppOffline } from './app-offline.js';
 import type { RequestBody } from './request-body.js';
 import type { StreamingResponse } from './streaming-response.js';
 import { resolveExtension } from './extension-loader.js';
@@ -31,6 +32,7 @@ export class RequestPipeline {
     private readonly pool: string,
     private readonly log: ExtensionLogger,
     handlers: LoadedHandler[],
+    private readonly appOffline: AppOffline,
   ) {
     this.handlers = handlers;
   }
@@ -39,7 +41,8 @@ export class RequestPipeline {
     config: W3poolConfig,
     pool: string,
     log: ExtensionLogger,
-    reportUnhealthy: (reason: string) => void = () => undefined,
+    reportUnhealthy: (reason: string) => void,
+    appOffline: AppOffline,
   ): Promise<RequestPipeline> {
     const context = { pool, webServer: config.webServer, log, reportUnhealthy };
     const handlers = await Promise.all(
@@ -57,7 +60,18 @@ export class RequestPipeline {
         }
       }),
     );
-    return new RequestPipeline(config, pool, log, handlers);
+    appOffline.watch(
+      config.sites.flatMap((site) =>
+        site.applications
+          .filter((app) => app.applicationPool === pool)
+          .map((app) => ({
+            siteId: site.id,
+            appPath: app.path,
+            root: app.virtualDirectories.find((v) => v.path === '/')?.physicalPath ?? '',
+          })),
+      ),
+    );
+    return new RequestPipeline(config, pool, log, handlers, appOffline);
   }
 
   /** Run one request to completion; the response streams to the listener as the handler writes it. */
@@ -110,6 +124,19 @@ export class RequestPipeline {
     if (!site || !application || application.applicationPool !== this.pool) {
       throw new W3poolError('WORKER_NO_APPLICATION', `${job.siteName}${job.appPath} in pool ${this.pool}`);
     }
+    // An application taken offline with app_offline.htm answers 503 with that page, whatever the URL.
+    const root = application.virtualDirectories.find((v) => v.path === '/')?.physicalPath ?? '';
+    const offline = await this.appOffline.page(root);
+    if (offline) {
+      response
+        .status(503)
+        .setHeader('content-type', 'text/html; charset=utf-8')
+        .setHeader('retry-after', '30');
+      response.errorCode = 'WORKER_APP_OFFLINE';
+      await response.end(offline);
+      return;
+    }
+
     // MapRequestHandler.
     const mapped = mapPath(application, job.path);
     if (!mapped) throw new W3poolError('WORKER_NOT_FOUND', job.path);
