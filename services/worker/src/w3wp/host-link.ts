@@ -7,12 +7,22 @@ import type { HostToWorker, RequestStarted, WorkerToHost } from '../ipc-messages
  */
 export class HostLink {
   private stopHandler: (() => void) | undefined;
+  private healthy: () => Promise<void> = () => Promise.resolve();
 
   constructor() {
     process.on('message', (message: HostToWorker) => {
-      if (message.type === 'ping') this.send({ type: 'pong', seq: message.seq });
-      else if (message.type === 'stop') this.stopHandler?.();
+      if (message.type === 'ping') {
+        void this.healthy().then(() => this.send({ type: 'pong', seq: message.seq }));
+      } else if (message.type === 'stop') this.stopHandler?.();
     });
+  }
+
+  /**
+   * Answer pings only once this check passes: the application domains' threads must answer too, so a
+   * handler that blocks its domain's event loop fails the host's ping like one that blocks the process.
+   */
+  answerPingsAfter(check: () => Promise<void>): void {
+    this.healthy = check;
   }
 
   get attached(): boolean {

@@ -1,47 +1,31 @@
 import { Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import {
-  QUEUE_KEY_PREFIX,
-  encodeMessage,
-  poolQueueName,
-  queueDepthKey,
-  replyChannel,
-  type RequestJob,
-  type ToListener,
-  type WorkerIdentity,
-} from '@w3pool/protocol';
-import type { CacheDependencies } from './cache-dependencies.js';
-import type { ControlChannel } from './control-channel.js';
+import { QUEUE_KEY_PREFIX, poolQueueName, queueDepthKey, type RequestJob } from '@w3pool/protocol';
+import type { ApplicationDomains } from './domain/application-domains.js';
 import type { HostLink } from './host-link.js';
 import type { ListenerPresence } from './listener-presence.js';
-import { RequestBody } from './request-body.js';
-import type { RequestPipeline } from './request-pipeline.js';
-import { StreamingResponse } from './streaming-response.js';
 
 /**
  * Pulls the pool's requests from its queue with bounded concurrency (w3wp taking requests from its
- * http.sys queue) and streams each answer to the channel of the listener that holds the client.
+ * http.sys queue) and hands each to its application's domain, which streams the answer to the listener.
  */
 export function createJobConsumer(options: {
   pool: string;
   concurrency: number;
   connection: Redis;
-  publisher: Redis;
-  control: ControlChannel;
   presence: ListenerPresence;
-  cacheDependencies: CacheDependencies;
   host: HostLink;
+  /** The pool's applications, each in its own domain. */
+  domains: ApplicationDomains;
   /** Whether the host may re-queue this pool's GET and HEAD requests if this process crashes. */
   retryGetOnCrash: () => boolean;
-  pipeline: () => RequestPipeline;
   log: Logger;
 }): Worker<RequestJob> {
-  const { pool, log, publisher, control, presence, cacheDependencies, host } = options;
-  const identity: WorkerIdentity = { pool, pid: process.pid, control: control.workerId };
+  const { pool, log, presence, host } = options;
   const depthKey = queueDepthKey(pool);
 
-  const processor = async (job: Job<RequestJob>, _token?: string, signal?: AbortSignal): Promise<void> => {
+  const processor = async (job: Job<RequestJob>): Promise<void> => {
     const request = job.data;
     // The request has left the queue: admission may let another one in.
     options.connection
@@ -68,35 +52,9 @@ export function createJobConsumer(options: {
       at: Date.now(),
       ...(retryable ? { job: request } : {}),
     });
-    const abort = new AbortController();
-    signal?.addEventListener('abort', () => abort.abort(signal.reason), { once: true });
-    const channel = replyChannel(request.replyTo);
-    const publish = (message: ToListener) => publisher.publish(channel, encodeMessage(message));
-    const response = new StreamingResponse(
-      request.id,
-      identity,
-      publish,
-      () => {
-        log.warn({ id: request.id, listener: request.replyTo }, 'the listener holding the client is gone');
-        abort.abort(new Error('listener gone'));
-      },
-      (file) => cacheDependencies.track(file, { siteId: request.siteId, path: request.path }),
-    );
-    const body = new RequestBody(request, identity, publish);
-    control.register(request.id, (message) => {
-      if (message.t === 'ack') response.acknowledge(message.bytes);
-      else if (message.t === 'body') body.receive(message);
-      else {
-        // Client_Reset after the request started: stop writing, stop reading, tell the handler.
-        response.cancel();
-        body.fail(new Error(`cancelled: ${message.reason}`));
-        abort.abort(new Error(message.reason));
-      }
-    });
     try {
-      await options.pipeline().execute(request, body, response, abort.signal);
+      await options.domains.execute(request);
     } finally {
-      control.unregister(request.id);
       host.end(request.id);
     }
   };

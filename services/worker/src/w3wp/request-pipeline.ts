@@ -43,6 +43,8 @@ export class RequestPipeline {
     log: ExtensionLogger,
     reportUnhealthy: (reason: string) => void,
     appOffline: AppOffline,
+    /** The application this pipeline serves, when it runs in that application's domain. */
+    only?: { siteId: number; appPath: string },
   ): Promise<RequestPipeline> {
     const context = { pool, webServer: config.webServer, log, reportUnhealthy };
     const handlers = await Promise.all(
@@ -64,6 +66,7 @@ export class RequestPipeline {
       config.sites.flatMap((site) =>
         site.applications
           .filter((app) => app.applicationPool === pool)
+          .filter((app) => !only || (only.siteId === site.id && only.appPath === app.path))
           .map((app) => ({
             siteId: site.id,
             appPath: app.path,
