@@ -34,6 +34,7 @@ const POOLS: Record<string, Record<string, unknown>> = {
     environmentVariables: [{ name: 'W3POOL_TEST_HANG_ON_LOAD', value: '1' }],
   },
   Sick: { startMode: 'AlwaysRunning' },
+  Retrying: { startMode: 'AlwaysRunning', retryGetOnCrash: true },
   Draining: { startMode: 'AlwaysRunning', processModel: { shutdownTimeLimit: '00:00:01' } },
 };
 
@@ -269,5 +270,23 @@ describe('pool host process model', () => {
       async () => ((await get('/offline/index.html')).status === 200 ? true : undefined),
       'back online',
     );
+  });
+
+  it('with retryGetOnCrash, a GET in flight on a worker killed by a signal is served once more by its replacement', async () => {
+    const retrying = await host('Retrying');
+    await retrying.waitForLine(/worker process ready/);
+    const [victim] = await children(retrying, 1);
+    const inFlight = get('/retrying/sleep.test?ms=6000');
+    await eventually(async () => {
+      const wp = JSON.parse((await httpRequest(`${system.wasUrl}/api/wp`)).body) as {
+        pid: number;
+        requestsInFlight: number;
+      }[];
+      return wp.find((w) => w.pid === victim)?.requestsInFlight === 1 ? true : undefined;
+    }, 'the GET in flight');
+    process.kill(victim!, 'SIGKILL');
+    const answer = await inFlight;
+    expect(answer.status).toBe(200);
+    expect(answer.body).not.toContain(String(victim));
   });
 });

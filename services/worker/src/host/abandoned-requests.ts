@@ -8,13 +8,15 @@ import {
   queueDepthKey,
   replyChannel,
   type ErrorCode,
+  type RequestJob,
 } from '@w3pool/protocol';
-import type { RequestStarted } from '../ipc-messages.js';
 
 /**
- * Requests that were running on a worker process that died. Each gets an immediate 502.3 through its
- * listener (http.sys's Connection_Abandoned_By_AppPool), never a hang; a GET or HEAD goes back to the front
- * of the queue once instead, when the pool allows it (retryGetOnCrash).
+ * Requests that were running on a worker process that died. They are found in the pool queue itself: the
+ * active jobs whose BullMQ lock token carries the dead worker's id (nothing crosses the IPC channel per
+ * request). Each gets an immediate 502.3 through its listener (http.sys's Connection_Abandoned_By_AppPool),
+ * never a hang; a GET or HEAD goes back to the front of the queue once instead, when the pool allows it
+ * (retryGetOnCrash).
  */
 export class AbandonedRequests {
   private readonly queue: Queue;
@@ -28,26 +30,48 @@ export class AbandonedRequests {
     this.queue = new Queue(poolQueueName(pool), { connection: redis, prefix: QUEUE_KEY_PREFIX });
   }
 
-  async settle(requests: Iterable<RequestStarted>, pid: number): Promise<void> {
-    await Promise.all([...requests].map((request) => this.settleOne(request, pid)));
+  /** Settle every job the worker with this BullMQ worker id held. */
+  async settle(queueWorkerId: string | undefined, pid: number, retryGetOnCrash: boolean): Promise<number> {
+    if (!queueWorkerId) return 0;
+    const base = `${QUEUE_KEY_PREFIX}:${poolQueueName(this.pool)}`;
+    const active = await this.redis.lrange(`${base}:active`, 0, -1);
+    const held: RequestJob[] = [];
+    await Promise.all(
+      active.map(async (jobId) => {
+        const [lock, data] = await Promise.all([
+          this.redis.get(`${base}:${jobId}:lock`),
+          this.redis.hget(`${base}:${jobId}`, 'data'),
+        ]);
+        if (!lock?.startsWith(`${queueWorkerId}:`) || !data) return;
+        held.push(JSON.parse(data) as RequestJob);
+        // Its worker is gone: nobody will finish it, and BullMQ must not run it again (maxStalledCount 0).
+        await this.redis.del(`${base}:${jobId}:lock`);
+      }),
+    );
+    await Promise.all(held.map((job) => this.settleOne(job, pid, retryGetOnCrash)));
+    return held.length;
   }
 
   async close(): Promise<void> {
     await this.queue.close();
   }
 
-  private async settleOne(request: RequestStarted, pid: number): Promise<void> {
-    if (request.job && !this.retried.has(request.id)) {
+  private async settleOne(request: RequestJob, pid: number, retryGetOnCrash: boolean): Promise<void> {
+    const idempotent = request.method === 'GET' || request.method === 'HEAD';
+    if (retryGetOnCrash && idempotent && !this.retried.has(request.id)) {
       this.retried.add(request.id);
       if (this.retried.size > 10_000) this.retried.delete(this.retried.values().next().value as string);
       try {
         await this.redis.incr(queueDepthKey(this.pool));
-        await this.queue.add('request', request.job, {
+        await this.queue.add('request', request, {
           lifo: true,
           removeOnComplete: true,
           removeOnFail: true,
         });
-        this.log.warn({ id: request.id, url: request.url, pid }, 'request re-queued after its worker died');
+        this.log.warn(
+          { id: request.id, url: request.rawUrl, pid },
+          'request re-queued after its worker died',
+        );
         return;
       } catch (error) {
         this.log.error({ err: error, id: request.id }, 'could not re-queue; answering 502.3');
@@ -55,7 +79,7 @@ export class AbandonedRequests {
     }
     const code: ErrorCode = 'WORKER_PROCESS_FAILED';
     this.log.warn(
-      { id: request.id, method: request.method, url: request.url, pid },
+      { id: request.id, method: request.method, url: request.rawUrl, pid },
       'request abandoned by its worker (502.3)',
     );
     await this.redis

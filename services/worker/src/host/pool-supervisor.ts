@@ -133,7 +133,7 @@ export class PoolSupervisor {
         if (
           this.pool.startMode === 'OnDemand' &&
           idleMs > 0 &&
-          worker.inFlight.size === 0 &&
+          worker.inFlight.length === 0 &&
           now - worker.lastActivityAt >= idleMs
         ) {
           this.deps.events.record('IdleTimeout', {
@@ -256,7 +256,7 @@ export class PoolSupervisor {
     this.workers = this.workers.filter((w) => w !== worker);
     worker.orphan();
     this.deps.events.record('Orphaned', { pid: worker.pid, reason: 'PingFailure' });
-    void this.deps.abandoned.settle(worker.inFlight.values(), worker.pid);
+    void this.settleAbandoned(worker);
     this.runOrphanAction(worker.pid);
     this.fail(worker.pid, 'PingFailure');
   }
@@ -278,10 +278,8 @@ export class PoolSupervisor {
     this.retiring.delete(worker);
     this.stagger.delete(worker);
     void this.deps.records.remove(worker).catch(() => undefined);
-    if (worker.inFlight.size > 0) {
-      // Killed after shutdownTimeLimit, or crashed: its clients get 502.3 now, not a hang.
-      void this.deps.abandoned.settle(worker.inFlight.values(), worker.pid);
-    }
+    // Killed after shutdownTimeLimit, or crashed: its clients get 502.3 now, not a hang.
+    if (!exit.expected || exit.killedFor === 'ShutdownTimeLimit') void this.settleAbandoned(worker);
     if (exit.expected) {
       this.deps.log.info(
         { workerPid: worker.pid, code: exit.code, killedFor: exit.killedFor },
@@ -298,9 +296,23 @@ export class PoolSupervisor {
     this.deps.events.record(reason, {
       pid: worker.pid,
       reason,
-      detail: `exit code ${exit.code ?? '-'}, signal ${exit.signal ?? '-'}, ${worker.inFlight.size} request(s) in flight`,
+      detail: `exit code ${exit.code ?? '-'}, signal ${exit.signal ?? '-'}, ${worker.inFlight.length} request(s) in flight at its last report`,
     });
     this.fail(worker.pid, reason);
+  }
+
+  private async settleAbandoned(worker: WorkerProcess): Promise<void> {
+    try {
+      const count = await this.deps.abandoned.settle(
+        worker.queueWorkerId,
+        worker.pid,
+        this.pool.retryGetOnCrash,
+      );
+      if (count > 0)
+        this.deps.log.warn({ workerPid: worker.pid, requests: count }, 'requests of a failed worker settled');
+    } catch (error) {
+      this.deps.log.error({ err: error, workerPid: worker.pid }, 'requests of a failed worker not settled');
+    }
   }
 
   /** Count a failure for rapid-fail protection; replace the worker unless the pool must stop. */

@@ -26,7 +26,7 @@ export class ProcessRecords {
         ? Math.round(((metrics.cpuSeconds - previous.seconds) * 100_000) / (now - previous.at)) / 100
         : 0;
     if (metrics) this.cpu.set(worker.pid, { seconds: metrics.cpuSeconds, at: now });
-    const requests = [...worker.inFlight.values()].map((r) => ({
+    const requests = worker.inFlight.map((r) => ({
       id: r.id,
       verb: r.method,
       url: r.url,
@@ -43,7 +43,7 @@ export class ProcessRecords {
         state: worker.state,
         startedAt: worker.startedAt,
         requestsServed: worker.requestsServed,
-        requestsInFlight: worker.inFlight.size,
+        requestsInFlight: worker.inFlight.length,
         requests: JSON.stringify(requests),
         rssKb: metrics?.rssKb ?? 0,
         privateKb: metrics?.privateKb ?? 0,

@@ -1,7 +1,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
-import type { HostToWorker, RequestStarted, WorkerToHost } from '../ipc-messages.js';
+import type { HostToWorker, RequestInFlight, WorkerToHost } from '../ipc-messages.js';
 
 export type WorkerState = 'Starting' | 'Running' | 'Stopping' | 'Stopped';
 
@@ -27,7 +27,6 @@ interface WorkerEvents {
   exit: [WorkerExit];
   unresponsive: [];
   unhealthy: [string];
-  requestEnded: [];
 }
 
 /**
@@ -39,7 +38,10 @@ export class WorkerProcess extends EventEmitter<WorkerEvents> {
   state: WorkerState = 'Starting';
   readonly startedAt = Date.now();
   requestsServed = 0;
-  readonly inFlight = new Map<string, RequestStarted>();
+  /** As of the worker's last report (once a second). */
+  inFlight: RequestInFlight[] = [];
+  /** The prefix of the BullMQ lock token of every job this worker takes. */
+  queueWorkerId: string | undefined;
   lastActivityAt = Date.now();
   /** Round trip of the last answered ping, in ms. */
   lastPingMs: number | undefined;
@@ -117,7 +119,7 @@ export class WorkerProcess extends EventEmitter<WorkerEvents> {
       this.timers.push(
         setTimeout(() => {
           this.log.warn(
-            { pid: this.pid, inFlight: this.inFlight.size },
+            { pid: this.pid, inFlight: this.inFlight.length },
             'worker still running after shutdownTimeLimit',
           );
           this.kill('ShutdownTimeLimit');
@@ -146,6 +148,8 @@ export class WorkerProcess extends EventEmitter<WorkerEvents> {
       case 'ready':
         if (this.state !== 'Starting') return;
         this.state = 'Running';
+        this.queueWorkerId = message.queueWorkerId;
+        this.lastActivityAt = Date.now();
         this.clearTimers();
         if (this.timings.pingingEnabled) this.startPinging();
         this.emit('ready');
@@ -156,15 +160,11 @@ export class WorkerProcess extends EventEmitter<WorkerEvents> {
           this.pingSentAt = undefined;
         }
         return;
-      case 'begin':
-        this.inFlight.set(message.id, message);
-        this.lastActivityAt = Date.now();
-        return;
-      case 'end':
-        this.inFlight.delete(message.id);
-        this.requestsServed += 1;
-        this.lastActivityAt = Date.now();
-        this.emit('requestEnded');
+      case 'stats':
+        if (message.served !== this.requestsServed || message.inFlight.length > 0)
+          this.lastActivityAt = Date.now();
+        this.requestsServed = message.served;
+        this.inFlight = message.inFlight;
         return;
       case 'unhealthy':
         this.emit('unhealthy', message.reason);

@@ -82,7 +82,6 @@ export async function buildWorker(options: WorkerOptions): Promise<WorkerService
     connection,
     presence: new ListenerPresence(connection),
     host,
-    retryGetOnCrash: () => poolOf(follower.current() ?? first)?.retryGetOnCrash ?? false,
     domains,
     log,
   });
@@ -95,7 +94,7 @@ export async function buildWorker(options: WorkerOptions): Promise<WorkerService
       await queueConsumer.waitUntilReady();
       if (!(await domains.ready())) throw new Error('an application domain failed to start');
       log.info({ concurrency: poolConfig.workerConcurrency, configVersion: first.version }, 'worker ready');
-      host.ready();
+      host.ready(queueConsumer.id);
       void queueConsumer.run().catch((error: unknown) => log.error({ err: error }, 'queue consumer stopped'));
     },
     close: async () => {

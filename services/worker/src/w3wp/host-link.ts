@@ -1,12 +1,18 @@
-import type { HostToWorker, RequestStarted, WorkerToHost } from '../ipc-messages.js';
+import type { HostToWorker, RequestInFlight, WorkerToHost } from '../ipc-messages.js';
+
+/** How often the worker tells its host what it runs. */
+const STATS_MS = 1000;
 
 /**
  * This worker process's side of the IPC channel to its pool host: it answers pings from the main event
- * loop (so a blocked loop fails to answer, which is the point), reports the requests it runs, and passes on
- * the host's stop command. Without a host (a process started by hand) every report is a no-op.
+ * loop (so a blocked loop fails to answer, which is the point), reports the requests it runs once a second
+ * (never per request), and passes on the host's stop command. Without a host every report is a no-op.
  */
 export class HostLink {
   private stopHandler: (() => void) | undefined;
+  private readonly inFlight = new Map<string, RequestInFlight>();
+  private served = 0;
+  private reporting: NodeJS.Timeout | undefined;
   private healthy: () => Promise<void> = () => Promise.resolve();
 
   constructor() {
@@ -38,16 +44,23 @@ export class HostLink {
     process.on('disconnect', handler);
   }
 
-  ready(): void {
-    this.send({ type: 'ready' });
+  ready(queueWorkerId: string): void {
+    this.send({ type: 'ready', queueWorkerId });
+    this.reporting = setInterval(() => this.report(), STATS_MS);
+    this.reporting.unref();
   }
 
-  begin(request: Omit<RequestStarted, 'type'>): void {
-    this.send({ type: 'begin', ...request });
+  begin(request: RequestInFlight): void {
+    this.inFlight.set(request.id, request);
   }
 
   end(id: string): void {
-    this.send({ type: 'end', id });
+    if (this.inFlight.delete(id)) this.served += 1;
+  }
+
+  /** Report now (also on stop, so the host's last record is current). */
+  report(): void {
+    this.send({ type: 'stats', served: this.served, inFlight: [...this.inFlight.values()] });
   }
 
   unhealthy(reason: string): void {

@@ -18,8 +18,6 @@ export function createJobConsumer(options: {
   host: HostLink;
   /** The pool's applications, each in its own domain. */
   domains: ApplicationDomains;
-  /** Whether the host may re-queue this pool's GET and HEAD requests if this process crashes. */
-  retryGetOnCrash: () => boolean;
   log: Logger;
 }): Worker<RequestJob> {
   const { pool, log, presence, host } = options;
@@ -41,17 +39,8 @@ export function createJobConsumer(options: {
       return;
     }
 
-    // The host keeps the list of requests in flight: `appcmd list requests`, and a 502 for each if this
-    // process dies.
-    const retryable = (request.method === 'GET' || request.method === 'HEAD') && options.retryGetOnCrash();
-    host.begin({
-      id: request.id,
-      replyTo: request.replyTo,
-      method: request.method,
-      url: request.rawUrl,
-      at: Date.now(),
-      ...(retryable ? { job: request } : {}),
-    });
+    // What runs here, for `appcmd list requests` (reported to the host once a second).
+    host.begin({ id: request.id, method: request.method, url: request.rawUrl, at: Date.now() });
     try {
       await options.domains.execute(request);
     } finally {
