@@ -100,4 +100,15 @@ describe('application domains', () => {
     expect(restarted.pid).toBe(b.pid);
     expect(await domain('app-a')).toEqual(a);
   });
+
+  it('a domain that dies answers its requests with 500 and starts again; the other applications are untouched', async () => {
+    const [a, b] = await Promise.all([domain('app-a'), domain('app-b')]);
+    const boom = await httpRequest(`${system.baseUrl}/app-a/boom.test`);
+    expect(boom.status).toBe(500);
+    expect(boom.body).toContain('WORKER_HANDLER_FAILED');
+    const again = await domain('app-a');
+    expect(again.pid).toBe(a.pid);
+    expect(again.threadId).not.toBe(a.threadId);
+    expect(await domain('app-b')).toEqual(b);
+  });
 });
