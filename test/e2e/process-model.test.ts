@@ -4,14 +4,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { httpRequest } from '../helpers/http-client.js';
 import type { ServiceProcess } from '../helpers/service-process.js';
-import {
-  eventually,
-  fixtureSite,
-  startSystem,
-  testHandlers,
-  workerPids,
-  type RunningSystem,
-} from '../helpers/system.js';
+import { poolEvent, poolsConfig, requestsInFlight } from '../helpers/pools.js';
+import { eventually, startSystem, workerPids, type RunningSystem } from '../helpers/system.js';
 
 const POOLS: Record<string, Record<string, unknown>> = {
   Demand: { processModel: { idleTimeout: '00:00:02' } },
@@ -38,14 +32,6 @@ const POOLS: Record<string, Record<string, unknown>> = {
   Draining: { startMode: 'AlwaysRunning', processModel: { shutdownTimeLimit: '00:00:01' } },
 };
 
-interface Event {
-  kind: string;
-  reason?: string;
-  pool: string;
-  pid?: string;
-  detail?: string;
-}
-
 // Worker processes as a pool host runs them: activation, health, crashes and rapid-fail protection, with
 // real child processes, real signals and a private Redis.
 describe('pool host process model', () => {
@@ -57,37 +43,17 @@ describe('pool host process model', () => {
     await writeFile(join(offlineRoot, 'index.html'), 'online');
     system = await startSystem({
       workers: [],
-      config: ([port]) => ({
-        applicationPools: [
-          { name: 'DefaultAppPool' },
-          ...Object.entries(POOLS).map(([name, s]) => ({ name, ...s })),
-        ],
-        sites: [
-          {
-            name: 'Process model',
-            id: 1,
-            bindings: [{ protocol: 'http', bindingInformation: `127.0.0.1:${port}:` }],
-            applications: [
-              {
-                path: '/',
-                applicationPool: 'DefaultAppPool',
-                virtualDirectories: [{ path: '/', physicalPath: fixtureSite }],
-              },
-              {
-                path: '/offline',
-                applicationPool: 'DefaultAppPool',
-                virtualDirectories: [{ path: '/', physicalPath: offlineRoot }],
-              },
-              ...Object.keys(POOLS).map((name) => ({
-                path: `/${name.toLowerCase()}`,
-                applicationPool: name,
-                virtualDirectories: [{ path: '/', physicalPath: fixtureSite }],
-              })),
-            ],
-          },
-        ],
-        webServer: { handlers: testHandlers() },
-      }),
+      config: ([port]) =>
+        poolsConfig(port!, POOLS, {
+          rootPool: 'DefaultAppPool',
+          extraApplications: [
+            {
+              path: '/offline',
+              applicationPool: 'DefaultAppPool',
+              virtualDirectories: [{ path: '/', physicalPath: offlineRoot }],
+            },
+          ],
+        }),
     });
   });
   afterAll(async () => {
@@ -102,18 +68,7 @@ describe('pool host process model', () => {
     return started;
   };
   const get = (path: string) => httpRequest(`${system.baseUrl}${path}`);
-  const events = async (pool: string): Promise<Event[]> =>
-    (JSON.parse((await httpRequest(`${system.wasUrl}/api/events?count=1000`)).body) as Event[]).filter(
-      (e) => e.pool === pool,
-    );
-  const eventOf = (pool: string, kind: string, reason?: string) =>
-    eventually(
-      async () => {
-        const found = (await events(pool)).find((e) => e.kind === kind && (!reason || e.reason === reason));
-        return found;
-      },
-      `${kind} ${reason ?? ''} event in ${pool}`,
-    );
+  const eventOf = (pool: string, kind: string, reason?: string) => poolEvent(system, pool, kind, reason);
   const children = (h: ServiceProcess, count: number) =>
     eventually(async () => {
       const pids = await workerPids(h);
@@ -150,13 +105,7 @@ describe('pool host process model', () => {
     const crashy = await host('Crashy');
     const [before] = await children(crashy, 1);
     const inFlight = get('/crashy/sleep.test?ms=20000');
-    await eventually(async () => {
-      const wp = JSON.parse((await httpRequest(`${system.wasUrl}/api/wp`)).body) as {
-        pid: number;
-        requestsInFlight: number;
-      }[];
-      return wp.find((w) => w.pid === before)?.requestsInFlight === 1 ? true : undefined;
-    }, 'the slow request in flight');
+    await requestsInFlight(system, before!, 1);
     const crash = get('/crashy/crash.test');
     const abandoned = await inFlight;
     expect(abandoned.status).toBe(502);
@@ -215,13 +164,7 @@ describe('pool host process model', () => {
     const draining = await host('Draining');
     const [before] = await children(draining, 1);
     const long = get('/draining/sleep.test?ms=20000');
-    await eventually(async () => {
-      const wp = JSON.parse((await httpRequest(`${system.wasUrl}/api/wp`)).body) as {
-        pid: number;
-        requestsInFlight: number;
-      }[];
-      return wp.find((w) => w.pid === before)?.requestsInFlight === 1 ? true : undefined;
-    }, 'the long request in flight');
+    await requestsInFlight(system, before!, 1);
     expect(
       (await httpRequest(`${system.wasUrl}/api/apppools/Draining/recycle`, { method: 'POST' })).status,
     ).toBe(200);
@@ -277,13 +220,7 @@ describe('pool host process model', () => {
     await retrying.waitForLine(/worker process ready/);
     const [victim] = await children(retrying, 1);
     const inFlight = get('/retrying/sleep.test?ms=6000');
-    await eventually(async () => {
-      const wp = JSON.parse((await httpRequest(`${system.wasUrl}/api/wp`)).body) as {
-        pid: number;
-        requestsInFlight: number;
-      }[];
-      return wp.find((w) => w.pid === victim)?.requestsInFlight === 1 ? true : undefined;
-    }, 'the GET in flight');
+    await requestsInFlight(system, victim!, 1);
     process.kill(victim!, 'SIGKILL');
     const answer = await inFlight;
     expect(answer.status).toBe(200);

@@ -4,14 +4,8 @@ import { stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { httpRequest } from '../helpers/http-client.js';
 import type { ServiceProcess } from '../helpers/service-process.js';
-import {
-  eventually,
-  fixtureSite,
-  startSystem,
-  testHandlers,
-  workerPids,
-  type RunningSystem,
-} from '../helpers/system.js';
+import { poolEvent, poolEvents, poolsConfig } from '../helpers/pools.js';
+import { eventually, startSystem, workerPids, type RunningSystem } from '../helpers/system.js';
 
 const POOLS: Record<string, Record<string, unknown>> = {
   Rotating: { startMode: 'AlwaysRunning', recycling: { periodicRestart: { time: '00:00:02' } } },
@@ -27,38 +21,8 @@ const POOLS: Record<string, Record<string, unknown>> = {
   },
 };
 
-interface Event {
-  at: string;
-  kind: string;
-  reason?: string;
-  pool: string;
-  pid?: string;
-}
-
 function configFor(port: number, pools = POOLS) {
-  return {
-    applicationPools: Object.entries(pools).map(([name, settings]) => ({ name, ...settings })),
-    sites: [
-      {
-        name: 'Recycling',
-        id: 1,
-        bindings: [{ protocol: 'http', bindingInformation: `127.0.0.1:${port}:` }],
-        applications: [
-          {
-            path: '/',
-            applicationPool: 'Manual',
-            virtualDirectories: [{ path: '/', physicalPath: fixtureSite }],
-          },
-          ...Object.keys(pools).map((name) => ({
-            path: `/${name.toLowerCase()}`,
-            applicationPool: name,
-            virtualDirectories: [{ path: '/', physicalPath: fixtureSite }],
-          })),
-        ],
-      },
-    ],
-    webServer: { handlers: testHandlers() },
-  };
+  return poolsConfig(port, pools, { rootPool: 'Manual' });
 }
 
 /** One GET with a keep-alive agent; resolves with the status, or 0 on a connection error. */
@@ -94,15 +58,8 @@ describe('recycling', () => {
     return started;
   };
   const get = (path: string) => httpRequest(`${system.baseUrl}${path}`);
-  const events = async (pool: string): Promise<Event[]> =>
-    (JSON.parse((await httpRequest(`${system.wasUrl}/api/events?count=1000`)).body) as Event[]).filter(
-      (e) => e.pool === pool,
-    );
-  const eventOf = (pool: string, kind: string, reason?: string) =>
-    eventually(
-      async () => (await events(pool)).find((e) => e.kind === kind && (!reason || e.reason === reason)),
-      `${kind} ${reason ?? ''} in ${pool}`,
-    );
+  const events = (pool: string) => poolEvents(system, pool);
+  const eventOf = (pool: string, kind: string, reason?: string) => poolEvent(system, pool, kind, reason);
   const newPid = (path: string, old: number) =>
     eventually(async () => {
       const res = await get(path);

@@ -4,3 +4,4 @@ export * from './redis-server.js';
 export * from './service-process.js';
 export * from './system.js';
 export * from './process-memory.js';
+export * from './pools.js';
