@@ -119,7 +119,12 @@ export async function buildPoolHost(options: PoolHostOptions): Promise<PoolHost>
   await readState();
 
   const demand = new DemandWatcher(options.redisUrl, pool, () => supervisor.demand(), log);
-  await demand.start();
+  const watchDemand = () =>
+    demand
+      .watch(supervisor.processes.length === 0)
+      .catch((error: unknown) => log.warn({ err: error }, 'demand watch not switched'));
+  supervisor.onProcessesChanged(() => void watchDemand());
+  await watchDemand();
   await supervisor.demandIfWaiting();
 
   const tick = setInterval(() => {

@@ -3,29 +3,47 @@ import type { Logger } from 'pino';
 import { QUEUE_KEY_PREFIX, poolQueueName } from '@w3pool/protocol';
 
 /**
- * startMode OnDemand: tells the pool host when a request is waiting, so that it can start a worker. It
- * follows BullMQ's event stream for the pool queue (a `waiting` event per queued request), and the supervisor
- * checks the wait list itself at start and every tick, for requests this stream could not announce.
+ * startMode OnDemand: tells the pool host when a request is waiting while no worker runs, so that it can
+ * start one. It follows BullMQ's event stream for the pool queue (a `waiting` event per queued request), but
+ * only while the pool has no worker: that stream carries several events per request, and reading it under
+ * load would cost the host for nothing. The supervisor also checks the wait list every tick, for requests
+ * the stream could not announce.
  */
 export class DemandWatcher {
-  private readonly events: QueueEvents;
+  private events: QueueEvents | undefined;
+  private switching: Promise<void> = Promise.resolve();
 
-  constructor(redisUrl: string, pool: string, onDemand: () => void, log: Logger) {
-    this.events = new QueueEvents(poolQueueName(pool), {
-      connection: { url: redisUrl, maxRetriesPerRequest: null },
-      prefix: QUEUE_KEY_PREFIX,
-      // Only what is queued from now on; what waits already is found by waiting().
-      lastEventId: '$',
+  constructor(
+    private readonly redisUrl: string,
+    private readonly pool: string,
+    private readonly onDemand: () => void,
+    private readonly log: Logger,
+  ) {}
+
+  /** Listen while `idle` (no worker of the pool runs), and not otherwise. */
+  watch(idle: boolean): Promise<void> {
+    this.switching = this.switching.then(async () => {
+      if (idle && !this.events) {
+        const events = new QueueEvents(poolQueueName(this.pool), {
+          connection: { url: this.redisUrl, maxRetriesPerRequest: null },
+          prefix: QUEUE_KEY_PREFIX,
+          // Only what is queued from now on; what waits already is found by the supervisor's check.
+          lastEventId: '$',
+        });
+        events.on('waiting', () => this.onDemand());
+        events.on('error', (error) => this.log.warn({ err: error }, 'queue event stream error'));
+        this.events = events;
+        await events.waitUntilReady();
+      } else if (!idle && this.events) {
+        const events = this.events;
+        this.events = undefined;
+        await events.close();
+      }
     });
-    this.events.on('waiting', () => onDemand());
-    this.events.on('error', (error) => log.warn({ err: error }, 'queue event stream error'));
-  }
-
-  async start(): Promise<void> {
-    await this.events.waitUntilReady();
+    return this.switching;
   }
 
   async close(): Promise<void> {
-    await this.events.close();
+    await this.watch(false);
   }
 }

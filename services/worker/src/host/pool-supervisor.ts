@@ -46,11 +46,17 @@ export class PoolSupervisor {
   /** Slots held by a non-overlapped rotation between the old worker's exit and the new one's start. */
   private reserved = 0;
   private lastTick = Date.now();
+  private processesChanged: () => void = () => undefined;
 
   constructor(private readonly deps: SupervisorDeps) {}
 
   get processes(): readonly WorkerProcess[] {
     return [...this.workers, ...this.retiring];
+  }
+
+  /** Called when a worker process starts or exits (the demand watcher listens only while there is none). */
+  onProcessesChanged(listener: () => void): void {
+    this.processesChanged = listener;
   }
 
   /** Adopt the pool's settings; a change to them recycles the workers unless disallowRotationOnConfigChange. */
@@ -177,6 +183,7 @@ export class PoolSupervisor {
       this.deps.log,
     );
     this.workers.push(worker);
+    this.processesChanged();
     // Workers of a garden started together recycle at staggered times.
     const peers = this.workers.filter((w) => w.state === 'Starting').length;
     this.stagger.set(worker, staggerFor(this.pool, peers - 1, pm.maxProcesses));
@@ -252,9 +259,13 @@ export class PoolSupervisor {
       worker.kill('PingFailure');
       return;
     }
-    // Orphaning: leave it running, as it is, for a debugger; serve with a new one.
+    // Orphaning: leave it running, as it is, for a debugger; serve with a new one. Whatever becomes of it
+    // later (a debugger ends it) is no longer this pool's business.
     this.workers = this.workers.filter((w) => w !== worker);
+    worker.removeAllListeners();
     worker.orphan();
+    this.processesChanged();
+    void this.deps.records.remove(worker).catch(() => undefined);
     this.deps.events.record('Orphaned', { pid: worker.pid, reason: 'PingFailure' });
     void this.settleAbandoned(worker);
     this.runOrphanAction(worker.pid);
@@ -276,6 +287,7 @@ export class PoolSupervisor {
   private onExit(worker: WorkerProcess, exit: WorkerExit): void {
     this.workers = this.workers.filter((w) => w !== worker);
     this.retiring.delete(worker);
+    this.processesChanged();
     this.stagger.delete(worker);
     void this.deps.records.remove(worker).catch(() => undefined);
     // Killed after shutdownTimeLimit, or crashed: its clients get 502.3 now, not a hang.
