@@ -1,7 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import type { RequestJob } from '@w3pool/protocol';
-import type { DomainData, FromDomain, ToDomain } from './domain-messages.js';
+import type { DomainData, DomainReport, DomainCommand } from './domain-messages.js';
 
 /**
  * The main thread's handle on one application's domain thread: it passes requests in, learns when each is
@@ -26,7 +26,7 @@ export class ApplicationDomain {
   ) {
     this.thread = new Worker(entry, { workerData: data });
     this.readyPromise = new Promise((resolve) => {
-      this.thread.on('message', (message: FromDomain) => {
+      this.thread.on('message', (message: DomainReport) => {
         if (message.type === 'ready') resolve(true);
         else if (message.type === 'done') {
           const entry = this.pending.get(message.id);
@@ -102,7 +102,7 @@ export class ApplicationDomain {
     await this.exited;
   }
 
-  private post(message: ToDomain): void {
+  private post(message: DomainCommand): void {
     this.thread.postMessage(message);
   }
 }

@@ -9,14 +9,14 @@ import { CacheDependencies } from '../cache-dependencies.js';
 import { ControlChannel } from '../control-channel.js';
 import { extensionLogger } from '../extension-logger.js';
 import { RequestPipeline } from '../request-pipeline.js';
-import type { DomainData, FromDomain, ToDomain } from './domain-messages.js';
+import type { DomainData, DomainReport, DomainCommand } from './domain-messages.js';
 import { executeRequest } from './request-execution.js';
 
 // One application's domain: a worker thread with its own module graph (so its extensions load afresh when
 // it restarts) and its own Redis connections. The composition root of the thread.
 const data = workerData as DomainData;
 const port = parentPort!;
-const send = (message: FromDomain) => port.postMessage(message);
+const send = (message: DomainReport) => port.postMessage(message);
 const log = pino({
   base: { service: 'w3wp', pool: data.pool, pid: process.pid, app: data.appPath, threadId },
 });
@@ -50,7 +50,7 @@ const pipeline = await RequestPipeline.build(
 );
 
 let retiring = false;
-port.on('message', (message: ToDomain) => {
+port.on('message', (message: DomainCommand) => {
   if (message.type === 'ping') {
     send({ type: 'pong', seq: message.seq });
   } else if (message.type === 'execute') {

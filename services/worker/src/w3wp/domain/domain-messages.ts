@@ -11,13 +11,13 @@ export interface DomainData {
   published: PublishedConfig;
 }
 
-export type ToDomain =
+export type DomainCommand =
   | { type: 'execute'; job: RequestJob }
   | { type: 'retire' }
   /** Relayed from the pool host's ping: a domain whose event loop is blocked cannot answer. */
   | { type: 'ping'; seq: number };
 
-export type FromDomain =
+export type DomainReport =
   | { type: 'ready' }
   | { type: 'done'; id: string }
   | { type: 'pong'; seq: number }
