@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { printOutputOnFailure } from '../helpers/failure-output.js';
 import { httpRequest } from '../helpers/http-client.js';
 import { eventually, startSystem, testHandlers, type RunningSystem } from '../helpers/system.js';
 
@@ -16,6 +17,7 @@ interface DomainId {
 // change to one application restarts that application alone.
 describe('application domains', () => {
   let system: RunningSystem;
+  printOutputOnFailure(() => system);
   let roots: { a: string; b: string };
   const config = (port: number, extraVdir = false) => ({
     applicationPools: [{ name: 'Domains', startMode: 'AlwaysRunning' }],

@@ -1,3 +1,4 @@
+import { printOutputOnFailure } from '../helpers/failure-output.js';
 import { createHash } from 'node:crypto';
 import { request } from 'node:http';
 import { Redis } from 'ioredis';
@@ -94,6 +95,7 @@ function download(url: string): Promise<{
 // (ReadClient), a response streams to the client as the handler writes it (WriteClient).
 describe('listener request and response bodies', () => {
   let system: RunningSystem;
+  printOutputOnFailure(() => system);
   let redis: Redis;
   beforeAll(async () => {
     system = await startSystem({

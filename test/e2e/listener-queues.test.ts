@@ -1,3 +1,4 @@
+import { printOutputOnFailure } from '../helpers/failure-output.js';
 import { request as httpGet, type ClientRequest } from 'node:http';
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -15,6 +16,7 @@ const app = (path: string, applicationPool: string) => ({
 // listener answers for each itself, with the real processes and no worker for the pools under test.
 describe('listener pool queues', () => {
   let system: RunningSystem;
+  printOutputOnFailure(() => system);
   let marks: string;
   beforeAll(async () => {
     marks = join(

@@ -1,3 +1,4 @@
+import { printOutputOnFailure } from '../helpers/failure-output.js';
 import { Agent, request } from 'node:http';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -60,6 +61,7 @@ async function load(ports: number[], count: number, concurrency: number, agent: 
 // disturb the other's clients.
 describe('two listener instances on one pool', () => {
   let system: RunningSystem;
+  printOutputOnFailure(() => system);
   const agent = new Agent({ keepAlive: true, maxSockets: 64 });
   beforeAll(async () => {
     system = await startSystem({

@@ -2,6 +2,7 @@ import { mkdtemp, rm, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { printOutputOnFailure } from '../helpers/failure-output.js';
 import { httpRequest } from '../helpers/http-client.js';
 import type { ServiceProcess } from '../helpers/service-process.js';
 import { poolEvent, poolsConfig, requestsInFlight } from '../helpers/pools.js';
@@ -36,6 +37,7 @@ const POOLS: Record<string, Record<string, unknown>> = {
 // real child processes, real signals and a private Redis.
 describe('pool host process model', () => {
   let system: RunningSystem;
+  printOutputOnFailure(() => system);
   const hosts: ServiceProcess[] = [];
   let offlineRoot: string;
   beforeAll(async () => {

@@ -2,6 +2,7 @@ import { Agent, request } from 'node:http';
 import { writeFile } from 'node:fs/promises';
 import { stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { printOutputOnFailure } from '../helpers/failure-output.js';
 import { httpRequest } from '../helpers/http-client.js';
 import type { ServiceProcess } from '../helpers/service-process.js';
 import { poolEvent, poolEvents, poolsConfig } from '../helpers/pools.js';
@@ -42,6 +43,7 @@ function hit(agent: Agent, url: string): Promise<{ status: number; ms: number }>
 // periodicRestart's triggers and overlapped rotation, with real worker processes: recycling loses nothing.
 describe('recycling', () => {
   let system: RunningSystem;
+  printOutputOnFailure(() => system);
   const hosts: ServiceProcess[] = [];
   beforeAll(async () => {
     system = await startSystem({ workers: [], config: ([port]) => configFor(port!) });

@@ -38,8 +38,8 @@ export function workerControlChannel(workerId: string): string {
 }
 
 /**
- * A listener instance's presence: a hash of its counters, refreshed every few seconds with a short TTL.
- * Its absence tells a worker that the listener that queued a request is gone, so nobody waits for it.
+ * A listener instance's presence: a hash of its counters, refreshed every few seconds with a short TTL, for
+ * the admin API. (Workers judge a listener alive by its reply channel's subscription instead.)
  */
 export function listenerPresenceKey(listenerId: string): string {
   return `${KEY_PREFIX}:listener:${listenerId}`;
