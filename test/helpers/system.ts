@@ -99,6 +99,18 @@ export interface RunningSystem {
 
 /** WAS, listeners and workers, as real processes, against a private Redis. */
 export async function startSystem(options: SystemOptions = {}): Promise<RunningSystem> {
+  // A port found free can still be bound by another suite before our process binds it: such a start is
+  // abandoned whole and made again on new ports. Any other failure is the test's.
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await startSystemOnce(options);
+    } catch (error) {
+      if (attempt >= 3 || !String((error as Error).message).includes('EADDRINUSE')) throw error;
+    }
+  }
+}
+
+async function startSystemOnce(options: SystemOptions): Promise<RunningSystem> {
   const redis = await startRedis();
   const ports: number[] = [];
   for (let i = 0; i < (options.portCount ?? 1); i += 1) ports.push(await freePort());
@@ -108,7 +120,12 @@ export async function startSystem(options: SystemOptions = {}): Promise<RunningS
   const { file, dir } = await writeConfig(config);
   const env = { ...options.env, REDIS_URL: redis.url, W3POOL_WAS_PORT: String(wasPort) };
   const was = startNode('was', ['services/was/dist/main.js', '--config', file], env);
-  await was.waitForLine(/WAS ready/);
+  await was.waitForLine(/WAS ready/).catch(async (error: unknown) => {
+    await was.stop('SIGKILL');
+    await redis.stop();
+    await rm(dir, { recursive: true, force: true });
+    throw error;
+  });
   const listeners: ServiceProcess[] = [];
   const workers: ServiceProcess[] = [];
   const startListener = async (indexes = ports.map((_, i) => i)) => {
@@ -133,6 +150,7 @@ export async function startSystem(options: SystemOptions = {}): Promise<RunningS
   } catch (error) {
     await Promise.all([...listeners, ...workers, was].map((p) => p.stop('SIGKILL')));
     await redis.stop();
+    await rm(dir, { recursive: true, force: true });
     throw error;
   }
   const system: RunningSystem = {
