@@ -33,8 +33,10 @@ export class RequestFilter {
     if (!filtering.allowDoubleEscaping && isDoubleEscaped(url.path)) return 'LISTENER_DOUBLE_ESCAPED';
     if (!filtering.allowHighBitCharacters && hasHighBit(rawPath)) return 'LISTENER_HIGH_BIT';
 
-    const lowerRaw = rawUrl.toLowerCase();
-    if (this.sequences.some((s) => lowerRaw.includes(s))) return 'LISTENER_URL_SEQUENCE_DENIED';
+    if (this.sequences.length > 0) {
+      const lowerRaw = rawUrl.toLowerCase();
+      if (this.sequences.some((s) => lowerRaw.includes(s))) return 'LISTENER_URL_SEQUENCE_DENIED';
+    }
 
     const segments = url.path.split('/').filter((s) => s !== '');
     if (segments.length > site.limits.maxUrlSegments) return 'LISTENER_TOO_MANY_SEGMENTS';

@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import fresh from 'fresh';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { timeSpanToMs, type W3poolConfig } from '@w3pool/config';
+import type { W3poolConfig } from '@w3pool/config';
 import {
   encodeMessage,
   errorCatalogue,
@@ -200,7 +200,7 @@ export function createRequestIntake(
       request,
       id,
       limits.maxAllowedContentLength,
-      timeSpanToMs(route.site.limits.connectionTimeout),
+      route.bodyTimeoutMs,
       (failure) => onBodyFailure(exchange, failure),
     );
     const { preload, complete } = await pump.readAhead(config.webServer.serverRuntime.uploadReadAheadSize);

@@ -65,6 +65,7 @@ describe('SiteRouter', () => {
 
   it('carries the site connectionTimeout as the queue deadline, compiled once', () => {
     expect(router.route('127.0.0.1', 8080, 'www.contoso.com', '/')?.queueTimeoutMs).toBe(120_000);
+    expect(router.route('127.0.0.1', 8080, 'www.contoso.com', '/')?.bodyTimeoutMs).toBe(120_000);
   });
 
   it('finds no site for an unbound port or host', () => {

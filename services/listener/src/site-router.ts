@@ -15,6 +15,8 @@ export interface Route {
    * else the site's connectionTimeout, as in IIS.
    */
   queueTimeoutMs: number;
+  /** The site's connectionTimeout in ms: the entity-body timer while the body is read. */
+  bodyTimeoutMs: number;
 }
 
 interface CompiledBinding {
@@ -117,6 +119,7 @@ export class SiteRouter {
       application,
       pool: pool.pool,
       queueTimeoutMs: pool.queueTimeoutMs || (this.siteTimeouts.get(binding.site.id) ?? 0),
+      bodyTimeoutMs: this.siteTimeouts.get(binding.site.id) ?? 0,
     };
   }
 }
