@@ -2,6 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
+import { STATIC_FILE_MAPPING } from '@w3pool/config';
 import { freePort } from './free-port.js';
 import { startRedis, type TestRedis } from './redis-server.js';
 import { repoRoot, startNode, type ServiceProcess } from './service-process.js';
@@ -50,14 +51,7 @@ export function testHandlers() {
         verb: '*',
         type: join(repoRoot, 'test/fixtures/extensions/test-app.js'),
       },
-      {
-        name: 'StaticFile',
-        path: '*',
-        verb: '*',
-        modules: 'StaticFileModule,DefaultDocumentModule,DirectoryListingModule',
-        resourceType: 'Either',
-        requireAccess: 'Read',
-      },
+      STATIC_FILE_MAPPING,
     ],
   };
 }

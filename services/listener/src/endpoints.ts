@@ -194,6 +194,8 @@ function classify(error: NodeJS.ErrnoException & { rawPacket?: Buffer }): {
     case 'HPE_INVALID_VERSION':
       return { status: '505 HTTP Version Not Supported', reason: 'Version_N/S' };
     case 'HPE_INVALID_TRANSFER_ENCODING':
+      // A transfer coding the server does not support: HTTP's 501, logged with http.sys's own reason for
+      // it, `N/I` (iis.md §1). Nothing of w3pool is missing here.
       return { status: '501 Not Implemented', reason: 'N/I' };
     case undefined:
     default:

@@ -1,6 +1,6 @@
 import type { W3poolConfig } from '@w3pool/config';
 import { AsyncLogFile } from './async-log-file.js';
-import { dateField, field, ip, timeField } from './w3c-log.js';
+import { dateField, field, ip, timeField, w3cDirectives } from './w3c-log.js';
 
 const FIELDS =
   'date time c-ip c-port s-ip s-port cs-version cs-method cs-uri sc-status s-siteid s-reason s-queuename';
@@ -91,11 +91,5 @@ export class HttpErrLog {
   }
 }
 
-function header(now: Date): string {
-  return [
-    '#Software: w3pool listener (Microsoft HTTP API 2.0 compatible)',
-    '#Version: 1.0',
-    `#Date: ${dateField(now)} ${timeField(now)}`,
-    `#Fields: ${FIELDS}`,
-  ].join('\r\n');
-}
+const header = (now: Date) =>
+  w3cDirectives('w3pool listener (Microsoft HTTP API 2.0 compatible)', FIELDS, now);

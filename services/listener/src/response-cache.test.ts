@@ -1,27 +1,12 @@
 import type { IncomingMessage } from 'node:http';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { validateConfig } from '@w3pool/config';
+import { siteConfig } from '@w3pool/test/helpers';
 import type { ResponseHead } from '@w3pool/protocol';
 import { ResponseCache } from './response-cache.js';
 
 const config = (caching: Record<string, unknown> = {}) =>
-  validateConfig(
-    {
-      applicationPools: [{ name: 'P' }],
-      sites: [
-        {
-          name: 'S',
-          id: 1,
-          bindings: [{ bindingInformation: '*:80:' }],
-          applications: [
-            { path: '/', applicationPool: 'P', virtualDirectories: [{ path: '/', physicalPath: '/srv' }] },
-          ],
-        },
-      ],
-      webServer: { caching },
-    },
-    { source: 'test', baseDir: '/' },
-  );
+  validateConfig({ ...siteConfig(80, '/srv'), webServer: { caching } }, { source: 'test', baseDir: '/' });
 
 const request = (headers: Record<string, string> = {}, method = 'GET') =>
   ({ method, headers }) as unknown as IncomingMessage;

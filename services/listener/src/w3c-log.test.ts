@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { validateConfig } from '@w3pool/config';
+import { siteConfig } from '@w3pool/test/helpers';
 import { HttpErrLog } from './httperr-log.js';
 import { W3cLogs, formatLine, type AccessRecord } from './w3c-log.js';
 
@@ -38,34 +39,22 @@ describe('W3C log', () => {
 
   it('rolls over daily on UTC, writing the #Fields header at the top of each file', async () => {
     dir = await mkdtemp(join(tmpdir(), 'w3c-'));
+    const raw = siteConfig(80, dir);
     const config = validateConfig(
-      {
-        applicationPools: [{ name: 'P' }],
-        sites: [
-          {
-            name: 'S',
-            id: 7,
-            bindings: [{ bindingInformation: '*:80:' }],
-            logFile: { directory: dir },
-            applications: [
-              { path: '/', applicationPool: 'P', virtualDirectories: [{ path: '/', physicalPath: dir }] },
-            ],
-          },
-        ],
-      },
+      { ...raw, sites: [{ ...raw.sites[0]!, logFile: { directory: dir } }] },
       { source: 'test', baseDir: dir },
     );
     const logs = new W3cLogs((error) => {
       throw error;
     });
     logs.configure(config.sites);
-    logs.record(7, record('2026-03-04T23:59:59Z'));
-    logs.record(7, record('2026-03-05T00:00:01Z'));
+    logs.record(1, record('2026-03-04T23:59:59Z'));
+    logs.record(1, record('2026-03-05T00:00:01Z'));
     await logs.flush();
-    const files = (await readdir(join(dir, 'W3SVC7'))).sort();
+    const files = (await readdir(join(dir, 'W3SVC1'))).sort();
     expect(files).toEqual(['u_ex260304.log', 'u_ex260305.log']);
     for (const file of files) {
-      const text = await readFile(join(dir, 'W3SVC7', file), 'utf8');
+      const text = await readFile(join(dir, 'W3SVC1', file), 'utf8');
       expect(text.split('\r\n')[3]).toMatch(/^#Fields: date time s-ip/);
       expect(text.split('\r\n').filter((l) => l && !l.startsWith('#'))).toHaveLength(1);
     }
@@ -76,20 +65,7 @@ describe('HTTPERR log', () => {
   it('rolls to the next httperrN.log past errorLogFileTruncateSize', async () => {
     dir = await mkdtemp(join(tmpdir(), 'httperr-'));
     const config = validateConfig(
-      {
-        applicationPools: [{ name: 'P' }],
-        sites: [
-          {
-            name: 'S',
-            id: 1,
-            bindings: [{ bindingInformation: '*:80:' }],
-            applications: [
-              { path: '/', applicationPool: 'P', virtualDirectories: [{ path: '/', physicalPath: dir }] },
-            ],
-          },
-        ],
-        httpSys: { errorLoggingDir: dir, errorLogFileTruncateSize: 1048576 },
-      },
+      { ...siteConfig(80, dir), httpSys: { errorLoggingDir: dir, errorLogFileTruncateSize: 1048576 } },
       { source: 'test', baseDir: dir },
     );
     const log = new HttpErrLog((error) => {

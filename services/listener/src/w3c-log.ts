@@ -63,14 +63,17 @@ export class W3cLogs {
   }
 }
 
-function header(now: Date): string {
+/** The W3C directives a log file opens with (both the site logs and HTTPERR use them). */
+export function w3cDirectives(software: string, fields: string, now: Date): string {
   return [
-    '#Software: w3pool listener',
+    `#Software: ${software}`,
     '#Version: 1.0',
     `#Date: ${dateField(now)} ${timeField(now)}`,
-    `#Fields: ${W3C_FIELDS}`,
+    `#Fields: ${fields}`,
   ].join('\r\n');
 }
+
+const header = (now: Date) => w3cDirectives('w3pool listener', W3C_FIELDS, now);
 
 function fileName(at: Date, logFile: Site['logFile']): string {
   const local = logFile.localTimeRollover;

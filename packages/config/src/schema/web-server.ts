@@ -40,20 +40,21 @@ export const HandlerMappingSchema = Type.Object(
 
 export type HandlerMapping = Static<typeof HandlerMappingSchema>;
 
+/** IIS's catch-all StaticFile mapping, the last entry of its handler list (and the whole default list here). */
+export const STATIC_FILE_MAPPING = {
+  name: 'StaticFile',
+  path: '*',
+  verb: '*',
+  modules: 'StaticFileModule,DefaultDocumentModule,DirectoryListingModule',
+  resourceType: 'Either',
+  requireAccess: 'Read',
+} as const;
+
 const handlers = Section(
   {
     accessPolicy: Str('Read', 'Access flags granted to handlers (Read, Write, Script, Execute).'),
     list: Type.Array(HandlerMappingSchema, {
-      default: [
-        {
-          name: 'StaticFile',
-          path: '*',
-          verb: '*',
-          modules: 'StaticFileModule,DefaultDocumentModule,DirectoryListingModule',
-          resourceType: 'Either',
-          requireAccess: 'Read',
-        },
-      ],
+      default: [STATIC_FILE_MAPPING],
       description:
         'Ordered handler mappings; the first match wins. IIS ends the list with the StaticFile `*` mapping.',
     }),
