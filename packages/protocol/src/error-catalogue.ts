@@ -77,6 +77,48 @@ export const errorCatalogue = define({
     title: 'Request Header Fields Too Large',
     message: 'The request headers are longer than http.sys allows (16 KB for the request line and headers).',
   },
+  LISTENER_HOST_INVALID: {
+    status: 400,
+    substatus: 0,
+    reason: 'Hostname',
+    title: 'Bad Request - Invalid Hostname',
+    message: 'The request has more than one Host header (RFC 9112 section 3.2).',
+  },
+  LISTENER_VERB_INVALID: {
+    status: 400,
+    substatus: 0,
+    reason: 'Verb',
+    title: 'Bad Request - Invalid Verb',
+    message: 'The request method is not a valid HTTP token.',
+  },
+  LISTENER_HEADER_INVALID: {
+    status: 400,
+    substatus: 0,
+    reason: 'Header',
+    title: 'Bad Request - Invalid Header',
+    message: 'A request header is malformed.',
+  },
+  LISTENER_NUMBER_INVALID: {
+    status: 400,
+    substatus: 0,
+    reason: 'Number',
+    title: 'Bad Request - Invalid Number',
+    message: 'A Content-Length or chunk size is not a valid number.',
+  },
+  LISTENER_LINE_ENDING_INVALID: {
+    status: 400,
+    substatus: 0,
+    reason: 'Invalid_CR/LF',
+    title: 'Bad Request',
+    message: 'A line of the request does not end with CRLF.',
+  },
+  LISTENER_TRANSFER_CODING_NOT_IMPLEMENTED: {
+    status: 501,
+    substatus: 0,
+    reason: 'N/I',
+    title: 'Not Implemented',
+    message: 'The request uses a transfer coding the server does not implement.',
+  },
   LISTENER_VERSION_NOT_SUPPORTED: {
     status: 505,
     substatus: 0,
@@ -184,6 +226,22 @@ export const errorCatalogue = define({
     title: 'Service Unavailable',
     message: 'The application pool queue could not accept the request.',
   },
+  LISTENER_QUEUE_UNREACHABLE: {
+    status: 503,
+    substatus: 0,
+    reason: 'QueueUnreachable',
+    title: 'Service Unavailable',
+    message:
+      'The application pool queue (Redis) did not admit the request within the admission timeout: it is down or too slow. Retry shortly.',
+  },
+  LISTENER_REQUEST_ABANDONED: {
+    status: 503,
+    substatus: 0,
+    reason: 'Connection_Abandoned_By_ReqQueue',
+    title: 'Service Unavailable',
+    message:
+      'The request is no longer in the application pool queue or with any worker process: the queue lost it (Redis restarted without its data).',
+  },
   LISTENER_QUEUE_TIMEOUT: {
     status: 503,
     substatus: 0,
@@ -223,6 +281,12 @@ export const errorCatalogue = define({
     substatus: 0,
     title: 'Bad Request',
     message: 'The action must be start or stop.',
+  },
+  WAS_REDIS_UNAVAILABLE: {
+    status: 503,
+    substatus: 0,
+    title: 'Service Unavailable',
+    message: 'WAS cannot reach Redis right now; it answers again as soon as it reconnects.',
   },
   WAS_INTERNAL: {
     status: 500,

@@ -37,3 +37,4 @@ export function argument(name: string): string | undefined {
   return index >= 0 ? process.argv[index + 1] : undefined;
 }
 export { freePort } from './free-port.js';
+export { createRedis, redisReady, reconnectDelayMs, type RedisRole } from './redis-connection.js';
