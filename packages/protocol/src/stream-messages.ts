@@ -1,4 +1,5 @@
 import { pack, unpack } from 'msgpackr';
+import { isErrorCode, type ErrorCode } from './error-catalogue.js';
 
 // The messages that carry a response from a worker to the listener holding the client, and the request body
 // and flow control back. Both directions are pub/sub: worker → listener on the listener's reply channel,
@@ -8,7 +9,9 @@ import { pack, unpack } from 'msgpackr';
 // Ordering: one publishing connection to one subscriber keeps order; `seq` detects a gap (a subscriber that
 // reconnected lost messages), which aborts that one response rather than corrupting it.
 //
-// msgpack keeps bodies binary and is already BullMQ's dependency.
+// Batching: a publisher sends everything it has for one channel in one event-loop turn as one PUBLISH of a
+// msgpack array, so under load a listener receives one message per worker per turn, not one per request.
+// msgpack keeps bodies binary.
 
 export type ResponseHeaders = Record<string, string | string[]>;
 
@@ -34,7 +37,7 @@ export interface ResponseHead {
   final: boolean;
   worker: WorkerIdentity;
   /** Catalogue code when the response is an error the server produced itself. */
-  errorCode?: string;
+  errorCode?: ErrorCode;
   /** The handler allows the listener's response cache to keep this response for up to this many ms. */
   cacheMs?: number;
 }
@@ -64,7 +67,7 @@ export interface ResponseAbort {
 export interface ResponseFail {
   t: 'fail';
   id: string;
-  code: string;
+  code: ErrorCode;
   worker: WorkerIdentity;
 }
 
@@ -103,27 +106,49 @@ export interface RequestCancel {
 
 export type ToWorker = BodyChunk | ResponseAck | RequestCancel;
 
-export function encodeMessage(message: ToListener | ToWorker): Buffer {
-  return pack(message);
+/** One PUBLISH to a listener's reply channel: every message for it from one event-loop turn, in order. */
+export function encodeToListener(messages: readonly ToListener[]): Buffer {
+  return pack(messages);
+}
+
+/** One PUBLISH to a worker's control channel. */
+export function encodeToWorker(messages: readonly ToWorker[]): Buffer {
+  return pack(messages);
 }
 
 const LISTENER_KINDS = new Set(['head', 'data', 'abort', 'fail', 'pull']);
 const WORKER_KINDS = new Set(['body', 'ack', 'cancel']);
 
-export function decodeToListener(message: Buffer): ToListener {
-  const value = unpack(message) as ToListener;
-  if (!LISTENER_KINDS.has(value?.t) || typeof value.id !== 'string') {
-    throw new TypeError('not a w3pool worker → listener message');
-  }
-  return value;
+/** Decode a reply-channel message; throws a TypeError when it is not a batch of worker → listener messages. */
+export function decodeToListener(bytes: Buffer): ToListener[] {
+  return decodeBatch<ToListener>(bytes, LISTENER_KINDS, 'worker → listener', (m) =>
+    m.t === 'fail' && !isErrorCode(m.code) ? `unknown error code ${String(m.code)}` : undefined,
+  );
 }
 
-export function decodeToWorker(message: Buffer): ToWorker {
-  const value = unpack(message) as ToWorker;
-  if (!WORKER_KINDS.has(value?.t) || typeof value.id !== 'string') {
-    throw new TypeError('not a w3pool listener → worker message');
+/** Decode a control-channel message; throws a TypeError when it is not a batch of listener → worker messages. */
+export function decodeToWorker(bytes: Buffer): ToWorker[] {
+  return decodeBatch<ToWorker>(bytes, WORKER_KINDS, 'listener → worker', () => undefined);
+}
+
+function decodeBatch<T extends { t: string; id: string }>(
+  bytes: Buffer,
+  kinds: ReadonlySet<string>,
+  direction: string,
+  extra: (message: T) => string | undefined,
+): T[] {
+  const batch = unpack(bytes) as unknown;
+  if (!Array.isArray(batch)) throw new TypeError(`not a batch of w3pool ${direction} messages`);
+  for (const message of batch as T[]) {
+    const wrong =
+      typeof message !== 'object' || message === null || !kinds.has(message.t)
+        ? 'unknown message kind'
+        : typeof message.id !== 'string'
+          ? 'no request id'
+          : extra(message);
+    if (wrong) throw new TypeError(`malformed w3pool ${direction} message: ${wrong}`);
   }
-  return value;
+  return batch as T[];
 }
 
 /** Bytes a worker may have sent and not yet had acknowledged; also the request-body pull size. */

@@ -1,0 +1,149 @@
+import { Redis } from 'ioredis';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createRedis, redisReady } from '@w3pool/runtime';
+import { eventually, startRedis, type TestRedis } from '@w3pool/test/helpers';
+import { PoolQueue } from './pool-queue.js';
+import { QueueConsumer, type TakenRequest } from './queue-consumer.js';
+import { testJob } from './test-requests.js';
+
+// The w3wp's verbs (take, complete, the replies that ride with them), against a real redis-server.
+describe('QueueConsumer', () => {
+  let server: TestRedis;
+  let admin: Redis;
+  let queue: PoolQueue;
+  const open: QueueConsumer<string>[] = [];
+  beforeAll(async () => {
+    server = await startRedis();
+    admin = new Redis(server.url);
+    const connection = createRedis(server.url, 'request');
+    await redisReady(connection);
+    queue = new PoolQueue(connection, 'P');
+  });
+  afterEach(async () => {
+    await Promise.all(open.splice(0).map((c) => c.close().catch(() => undefined)));
+    await admin.flushall();
+  });
+  afterAll(async () => {
+    admin?.disconnect();
+    await server?.stop();
+  });
+
+  const start = async (capacity: number, errors: unknown[] = []) => {
+    const taken: TakenRequest[] = [];
+    const consumer = new QueueConsumer<string>({
+      redis: createRedis(server.url, 'worker'),
+      blocking: createRedis(server.url, 'blocking'),
+      pool: 'P',
+      siteId: 1,
+      appPath: '/',
+      consumerId: `w.${open.length + 1}`,
+      capacity,
+      encodeBatch: (messages) => Buffer.from(JSON.stringify(messages)),
+      onRequests: (requests) => taken.push(...requests),
+      onError: (error) => errors.push(error),
+    });
+    open.push(consumer);
+    await consumer.start();
+    return { consumer, taken };
+  };
+  const count = (list: unknown[], n: number, what: string) =>
+    eventually(() => (list.length >= n ? true : undefined), what);
+  const enqueue = async (n: number) => {
+    const entries = Array.from({ length: n }, () => queue.entry(testJob()));
+    await Promise.all(entries.map((e) => queue.enqueue(e)));
+    return entries;
+  };
+
+  it('takes up to its capacity, and more as it completes requests', async () => {
+    await enqueue(10);
+    const { consumer, taken } = await start(4);
+    await count(taken, 4, 'four requests taken');
+    expect(consumer.inFlight).toBe(4);
+    expect(await queue.depth()).toBe(6);
+    for (const t of taken.slice(0, 4)) consumer.complete(t.id);
+    await count(taken, 8, 'four more taken');
+    expect(consumer.inFlight).toBe(4);
+    expect(await admin.hlen(queue.keys.inflight(consumer.id))).toBe(4);
+    expect(taken.map((t) => t.job.rawUrl)).toEqual([...new Set(taken.map((t) => t.job.rawUrl))]);
+  });
+
+  it("sends a turn's replies for one channel as one message, before releasing the requests' records", async () => {
+    await enqueue(3);
+    const { consumer, taken } = await start(16);
+    await count(taken, 3, 'three requests taken');
+    const subscriber = createRedis(server.url, 'subscriber');
+    const received: string[] = [];
+    subscriber.on('message', (_channel: string, message: string) => received.push(message));
+    await subscriber.subscribe('replies');
+    try {
+      const sent = taken.map((t) => consumer.publish('replies', t.id));
+      for (const t of taken) consumer.complete(t.id);
+      expect(await Promise.all(sent)).toEqual([1, 1, 1]);
+      await count(received, 1, 'the batch');
+      expect(received).toEqual([JSON.stringify(taken.map((t) => t.id))]);
+      expect(await admin.hlen(queue.keys.inflight(consumer.id))).toBe(0);
+    } finally {
+      subscriber.disconnect();
+    }
+  });
+
+  it('wakes from its blocking wait as soon as a request is queued', async () => {
+    const { taken } = await start(16);
+    // Let it reach the blocking wait: the first take found nothing.
+    await eventually(
+      async () => (String(await admin.client('LIST')).includes('cmd=blmove') ? true : undefined),
+      'BLMOVE',
+    );
+    const queuedAt = Date.now();
+    await enqueue(1);
+    await count(taken, 1, 'the request taken');
+    expect(Date.now() - queuedAt).toBeLessThan(1000);
+  });
+
+  it('gives back what its blocking wait moved when it stops, and unregisters when it closes', async () => {
+    const { consumer } = await start(16);
+    await eventually(
+      async () => (String(await admin.client('LIST')).includes('cmd=blmove') ? true : undefined),
+      'BLMOVE',
+    );
+    // As if the blocking wait had just moved a request when the consumer stopped.
+    const [entry] = await enqueue(0).then(async () => [queue.entry(testJob())]);
+    await admin.rpush(queue.keys.landing(consumer.id), entry!.element);
+    await admin.incr(queue.keys.depth);
+    await consumer.stopTaking();
+    expect(await queue.locate(entry!)).toEqual({ state: 'queued' });
+    expect(await admin.hexists(queue.keys.consumers, consumer.id)).toBe(1);
+    await consumer.close();
+    expect(await admin.hexists(queue.keys.consumers, consumer.id)).toBe(0);
+    expect(await queue.depth()).toBe(1);
+  });
+
+  it('registers again, with the requests it runs, when Redis has forgotten it', async () => {
+    const [entry] = await enqueue(1);
+    const { consumer, taken } = await start(16);
+    await count(taken, 1, 'the request taken');
+    await admin.flushall();
+    expect(await queue.locate(entry!)).toEqual({ state: 'gone' });
+    await eventually(
+      async () => ((await queue.locate(entry!)).state === 'running' ? true : undefined),
+      'the consumer registered again',
+    );
+    expect(await admin.hget(queue.keys.consumers, consumer.id)).toBe(entry!.lane);
+  });
+
+  it('releases an element it cannot decode and reports it, without stopping', async () => {
+    const errors: unknown[] = [];
+    const bad = Buffer.concat([Buffer.from([0, 3]), Buffer.from('bad'), Buffer.from([0xc1])]);
+    await admin.rpush(queue.entry(testJob()).lane, bad);
+    await admin.incr(queue.keys.depth);
+    const { consumer, taken } = await start(16, errors);
+    await count(errors, 1, 'the error');
+    await enqueue(1);
+    await count(taken, 1, 'the next request taken');
+    expect(consumer.inFlight).toBe(1);
+    await eventually(
+      async () => ((await admin.hexists(queue.keys.inflight(consumer.id), 'bad')) === 0 ? true : undefined),
+      'released',
+    );
+  });
+});

@@ -1,0 +1,278 @@
+import type { Redis } from 'ioredis';
+import type { RequestJob } from '@w3pool/protocol';
+import { poolKeys, type PoolKeys } from './pool-keys.js';
+import { decodeElement, elementId } from './queue-element.js';
+import { queueCommands, type QueueCommands, type QueuePipeline } from './queue-scripts.js';
+
+/** A request a consumer took: run it, then complete(id). */
+export interface TakenRequest {
+  readonly id: string;
+  readonly job: RequestJob;
+}
+
+export interface QueueConsumerOptions<M> {
+  /** Takes, completions, heartbeats and the publishes that ride with them (RedisRole 'worker'). */
+  redis: Redis;
+  /** Only for the blocking wait while the lane is empty (RedisRole 'blocking'); the consumer closes it. */
+  blocking: Redis;
+  pool: string;
+  /** The application whose lane this consumer takes from. */
+  siteId: number;
+  appPath: string;
+  /** Unique: `<worker id>.<n>`, so settleDeadWorker finds every consumer of a worker by its id. */
+  consumerId: string;
+  /** Requests this consumer runs at once (workerConcurrency). */
+  capacity: number;
+  /** One PUBLISH payload for the messages one channel gets in one turn. */
+  encodeBatch: (messages: M[]) => Buffer;
+  /** Requests taken, oldest first. */
+  onRequests: (requests: TakenRequest[]) => void;
+  onError: (error: unknown, what: string) => void;
+}
+
+/** Seconds one blocking wait lasts before it is renewed. */
+const BLOCK_SECONDS = 2;
+/** Pause before retrying after Redis refused a call (it is down): retry pacing, not synchronisation. */
+const RETRY_MS = 250;
+const HEARTBEAT_MS = 1000;
+
+interface Outgoing<M> {
+  messages: M[];
+  waiters: { resolve: (receivers: number) => void; reject: (error: unknown) => void }[];
+}
+
+/**
+ * w3wp's side of a pool queue, for one application domain: take, complete, and the replies.
+ *
+ * Everything a turn of the event loop produces leaves in one pipeline: the replies, one PUBLISH per channel
+ * (all messages for that listener in one payload), then one script that releases the in-flight records of
+ * the finished requests and takes up to `capacity - running` more. So under load one round trip carries many
+ * requests each way. Only when the lane is empty does the consumer block (BLMOVE into its landing list, which
+ * the next take adopts), on a connection of its own.
+ *
+ * Reliability: a taken request is recorded under the consumer's id until it completes, so a worker that dies
+ * holding it can be settled (settleDeadWorker). A reply is published before its record is released, in the
+ * same pipeline. If Redis comes back empty, the consumer registers again with the requests it still runs.
+ */
+export class QueueConsumer<M> {
+  capacity: number;
+  private readonly keys: PoolKeys;
+  private readonly lane: string;
+  private readonly redis: Redis & QueueCommands;
+  private readonly running = new Map<string, Buffer>();
+  private completed: string[] = [];
+  private outbox = new Map<string, Outgoing<M>>();
+  private taking = false;
+  private flushing: Promise<void> | undefined;
+  private dirty = false;
+  private waiting: Promise<void> | undefined;
+  private heartbeat: NodeJS.Timeout | undefined;
+  private registered = false;
+
+  constructor(private readonly options: QueueConsumerOptions<M>) {
+    this.keys = poolKeys(options.pool);
+    this.lane = this.keys.lane(options.siteId, options.appPath);
+    this.redis = queueCommands(options.redis);
+    this.capacity = options.capacity;
+    options.redis.on('ready', this.onReconnect);
+  }
+
+  get id(): string {
+    return this.options.consumerId;
+  }
+
+  /** Requests taken and not completed. */
+  get inFlight(): number {
+    return this.running.size;
+  }
+
+  /** Register, then take requests until stopTaking(). */
+  async start(): Promise<void> {
+    await this.register();
+    this.registered = true;
+    this.taking = true;
+    this.heartbeat = setInterval(() => this.beat(), HEARTBEAT_MS);
+    this.heartbeat.unref();
+    this.kick();
+  }
+
+  /** Queue a message for `channel`; resolves with the number of subscribers that received its batch. */
+  publish(channel: string, message: M): Promise<number> {
+    return new Promise((resolve, reject) => {
+      let box = this.outbox.get(channel);
+      if (!box) {
+        box = { messages: [], waiters: [] };
+        this.outbox.set(channel, box);
+      }
+      box.messages.push(message);
+      box.waiters.push({ resolve, reject });
+      this.kick();
+    });
+  }
+
+  /** The request is finished (its last reply already published): release its record, take another. */
+  complete(id: string): void {
+    if (!this.running.delete(id)) return;
+    this.completed.push(id);
+    this.kick();
+  }
+
+  /**
+   * Stop taking: end the blocking wait and give back what it had moved. Requests already taken keep running;
+   * call close() once they are complete.
+   */
+  async stopTaking(): Promise<void> {
+    if (!this.taking) return;
+    this.taking = false;
+    this.options.blocking.disconnect();
+    await this.waiting;
+    await this.giveBack('keep');
+  }
+
+  /** After the requests in flight completed: send what is left, then unregister. */
+  async close(): Promise<void> {
+    await this.stopTaking();
+    clearInterval(this.heartbeat);
+    this.options.redis.off('ready', this.onReconnect);
+    while (this.flushing || this.outbox.size > 0 || this.completed.length > 0) {
+      if (!this.flushing) this.kick();
+      await this.flushing;
+    }
+    await this.giveBack('unregister');
+  }
+
+  /** Make sure an exchange runs soon: in the next turn, or right after the one in flight. */
+  private kick(): void {
+    if (this.flushing) {
+      this.dirty = true;
+      return;
+    }
+    this.flushing = (async () => {
+      // The rest of this turn's replies and completions go in the same exchange.
+      await new Promise((resolve) => setImmediate(resolve));
+      do {
+        this.dirty = false;
+        await this.exchange();
+        if (this.dirty) await new Promise((resolve) => setImmediate(resolve));
+      } while (this.dirty);
+    })().finally(() => {
+      this.flushing = undefined;
+      // A kick that came in a microtask after the last check.
+      if (this.dirty) {
+        this.dirty = false;
+        this.kick();
+      }
+    });
+  }
+
+  private async exchange(): Promise<void> {
+    const outbox = this.outbox;
+    const done = this.completed;
+    this.outbox = new Map();
+    this.completed = [];
+    const want = this.taking ? Math.max(0, this.capacity - this.running.size) : 0;
+    if (outbox.size === 0 && done.length === 0 && want === 0) return;
+    const pipeline = this.redis.pipeline() as QueuePipeline;
+    for (const [channel, box] of outbox) pipeline.publish(channel, this.options.encodeBatch(box.messages));
+    const take = want > 0 || done.length > 0;
+    if (take) {
+      const k = this.keys;
+      pipeline.w3poolTakeBuffer(k.inflight(this.id), k.landing(this.id), this.lane, k.depth, want, ...done);
+    }
+    const results: [unknown, unknown][] = (await pipeline.exec().catch(() => null)) ?? [];
+    let i = 0;
+    for (const box of outbox.values()) {
+      const [error, receivers] = results[i] ?? [new Error('Redis did not answer'), undefined];
+      i += 1;
+      for (const w of box.waiters) error ? w.reject(error) : w.resolve(Number(receivers));
+    }
+    if (!take) return;
+    const [error, taken] = results[i] ?? [new Error('Redis did not answer'), undefined];
+    if (error) return this.retryLater(done, error);
+    this.deliver(taken as Buffer[]);
+    // Fewer than asked for: the lane is empty now, so wait for the next push rather than poll.
+    if ((taken as Buffer[]).length < want) this.waitForWork();
+  }
+
+  private deliver(elements: Buffer[]): void {
+    const requests: TakenRequest[] = [];
+    for (const element of elements) {
+      const id = elementId(element);
+      this.running.set(id, element);
+      try {
+        requests.push({ id, job: decodeElement(element) });
+      } catch (error) {
+        // Nobody can be answered for bytes that are not a request; release it, and the listener's own
+        // timers answer its client.
+        this.options.onError(error, `dropped an undecodable request ${id}`);
+        this.complete(id);
+      }
+    }
+    if (requests.length > 0) this.options.onRequests(requests);
+  }
+
+  /** Redis refused the take: the completions go out with the next one, after a pause. */
+  private retryLater(done: string[], error: unknown): void {
+    this.completed.unshift(...done);
+    this.options.onError(error, 'take failed; retrying');
+    setTimeout(() => this.kick(), RETRY_MS).unref();
+  }
+
+  private waitForWork(): void {
+    if (this.waiting || !this.taking) return;
+    const k = this.keys;
+    this.waiting = this.options.blocking
+      .blmove(this.lane, k.landing(this.id), 'LEFT', 'RIGHT', BLOCK_SECONDS)
+      .then(
+        () => undefined,
+        async () => {
+          if (this.taking) await new Promise((resolve) => setTimeout(resolve, RETRY_MS));
+        },
+      )
+      .finally(() => {
+        this.waiting = undefined;
+        if (this.taking) this.kick();
+      });
+  }
+
+  private register(): Promise<number> {
+    const k = this.keys;
+    const records = [...this.running].flatMap(([id, element]) => [id, element]);
+    return this.redis.w3poolRegister(
+      k.consumers,
+      k.seen,
+      k.inflight(this.id),
+      this.id,
+      this.lane,
+      Date.now(),
+      ...records,
+    );
+  }
+
+  /** Redis came back (perhaps empty): announce this consumer and what it runs again. */
+  private readonly onReconnect = (): void => {
+    if (!this.registered) return;
+    this.register().catch((error: unknown) => this.options.onError(error, 'could not register again'));
+  };
+
+  private beat(): void {
+    this.redis
+      .w3poolHeartbeat(this.keys.consumers, this.keys.seen, this.id, Date.now())
+      .then((known) => (known === 0 ? this.register() : undefined))
+      .catch((error: unknown) => this.options.onError(error, 'heartbeat failed'));
+  }
+
+  private giveBack(mode: 'keep' | 'unregister'): Promise<number> {
+    const k = this.keys;
+    return this.redis.w3poolGiveBack(
+      k.landing(this.id),
+      this.lane,
+      k.consumers,
+      k.seen,
+      k.inflight(this.id),
+      this.id,
+      mode,
+      k.demand,
+    );
+  }
+}
