@@ -1,14 +1,13 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
-import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { followConfig, type PublishedConfig } from '@w3pool/config';
-import { CACHE_INVALIDATION_CHANNEL, type CacheInvalidation } from '@w3pool/protocol';
+import { CACHE_INVALIDATION_CHANNEL, cacheInvalidationCodec } from '@w3pool/protocol';
+import { createRedis, redisReady } from '@w3pool/runtime';
 import { Endpoints, type BoundEndpoint } from './endpoints.js';
 import { HttpErrLog } from './httperr-log.js';
 import { ListenerPresenceWriter, ListenerStats } from './listener-stats.js';
 import { PoolQueues } from './pool-queues.js';
-import { QueueAdmission } from './queue-admission.js';
 import { ReplyRouter } from './reply-router.js';
 import { RequestFilter } from './request-filter.js';
 import { createRequestIntake, type IntakeState } from './request-intake.js';
@@ -45,11 +44,11 @@ export interface ListenerService {
 export async function buildListener(options: ListenerOptions): Promise<ListenerService> {
   const { log } = options;
   const listenerId = options.listenerId ?? `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
-  const connection = new Redis(options.redisUrl, { maxRetriesPerRequest: null });
-  const subscriber = new Redis(options.redisUrl, { maxRetriesPerRequest: null });
+  // The request path's connection fails fast while Redis is away (503 QueueUnreachable, never a hang).
+  const connection = createRedis(options.redisUrl, 'request');
+  const subscriber = createRedis(options.redisUrl, 'subscriber');
   const subscriptions = new Subscriptions(subscriber, log);
-  const queues = new PoolQueues(connection);
-  const admission = new QueueAdmission(connection);
+  const queues = new PoolQueues(connection, log);
   const replies = new ReplyRouter(connection, listenerId, log);
   const states = new RuntimeStates(connection, log);
   const cache = new ResponseCache();
@@ -65,7 +64,6 @@ export async function buildListener(options: ListenerOptions): Promise<ListenerS
     createRequestIntake({
       state: () => state as IntakeState,
       queues,
-      admission,
       replies,
       states,
       cache,
@@ -99,7 +97,7 @@ export async function buildListener(options: ListenerOptions): Promise<ListenerS
     cache.configure(config);
     w3c.configure(config.sites);
     httperr.configure(config);
-    await queues.retain(new Set(config.applicationPools.map((p) => p.name)));
+    queues.configure(config);
     if (started) await endpoints.apply(owned(router), config);
     log.info({ version: published.version }, 'configuration applied');
   };
@@ -112,10 +110,11 @@ export async function buildListener(options: ListenerOptions): Promise<ListenerS
     },
     onError: (error) => log.error({ err: error }, 'configuration could not be read'),
   });
+  await redisReady(connection);
   await replies.start(subscriptions);
   await states.start(subscriptions);
   await subscriptions.subscribe(CACHE_INVALIDATION_CHANNEL, (message) => {
-    const notice = JSON.parse(message.toString()) as CacheInvalidation;
+    const notice = cacheInvalidationCodec.decode(message);
     cache.invalidate(notice.siteId, notice.path, notice.prefix);
   });
   await presence.start();
@@ -138,7 +137,6 @@ export async function buildListener(options: ListenerOptions): Promise<ListenerS
       await presence.stop();
       await Promise.all([w3c.flush(), httperr.flush()]);
       cache.close();
-      await queues.close();
       subscriptions.close();
       await connection.quit().catch(() => connection.disconnect());
     },

@@ -1,51 +1,43 @@
-import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { QUEUE_KEY_PREFIX, poolQueueName, type RequestJob } from '@w3pool/protocol';
+import type { Logger } from 'pino';
+import { timeSpanToMs, type ApplicationPool, type W3poolConfig } from '@w3pool/config';
+import { PoolQueue } from '@w3pool/pool-queue';
 
-/** The per-pool request queues (http.sys's application pool queues), opened on first use. */
+/** The application pool queues this listener feeds (http.sys's per-pool queues), one PoolQueue each. */
 export class PoolQueues {
-  private readonly queues = new Map<string, Queue<RequestJob>>();
+  private readonly queues = new Map<string, PoolQueue>();
+  private admissionTimeoutMs = 1000;
 
-  constructor(private readonly connection: Redis) {}
+  constructor(
+    private readonly redis: Redis,
+    private readonly log: Logger,
+  ) {}
 
-  async enqueue(pool: string, job: RequestJob): Promise<string> {
-    // Answers go back by pub/sub, so a finished job has nothing left to say: remove it at once.
-    const added = await this.queue(pool).add('request', job, { removeOnComplete: true, removeOnFail: true });
-    return added.id ?? '';
-  }
-
-  /**
-   * Delete the data of a job already taken off the wait list (QueueAdmission.withdraw): BullMQ's remove
-   * cleans every key the job has. Never call it for a job that might be active.
-   */
-  async discard(pool: string, jobId: string): Promise<void> {
-    await this.queue(pool).remove(jobId);
-  }
-
-  /** Close the queues of pools that are gone from the configuration. */
-  async retain(pools: ReadonlySet<string>): Promise<void> {
+  /** Adopt a configuration: queueLength per pool, the admission timeout, pools that are gone. */
+  configure(config: W3poolConfig): void {
+    this.admissionTimeoutMs = timeSpanToMs(config.webLimits.queueAdmissionTimeout);
+    const pools = new Map(config.applicationPools.map((p) => [p.name, p]));
     for (const [name, queue] of this.queues) {
-      if (!pools.has(name)) {
-        this.queues.delete(name);
-        await queue.close();
-      }
+      const pool = pools.get(name);
+      if (!pool) this.queues.delete(name);
+      else this.tune(queue, pool);
     }
   }
 
-  async close(): Promise<void> {
-    await Promise.all([...this.queues.values()].map((q) => q.close()));
-    this.queues.clear();
-  }
-
-  private queue(pool: string): Queue<RequestJob> {
-    let queue = this.queues.get(pool);
+  get(pool: ApplicationPool): PoolQueue {
+    let queue = this.queues.get(pool.name);
     if (!queue) {
-      queue = new Queue<RequestJob>(poolQueueName(pool), {
-        connection: this.connection,
-        prefix: QUEUE_KEY_PREFIX,
+      queue = new PoolQueue(this.redis, pool.name, {
+        onError: (error, what) => this.log.warn({ err: error, pool: pool.name }, what),
       });
-      this.queues.set(pool, queue);
+      this.tune(queue, pool);
+      this.queues.set(pool.name, queue);
     }
     return queue;
+  }
+
+  private tune(queue: PoolQueue, pool: ApplicationPool): void {
+    queue.queueLength = pool.queueLength;
+    queue.admissionTimeoutMs = this.admissionTimeoutMs;
   }
 }

@@ -2,7 +2,7 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import {
   decodeToListener,
-  encodeMessage,
+  encodeToWorker,
   replyChannel,
   workerControlChannel,
   type ToListener,
@@ -39,14 +39,19 @@ export class ReplyRouter {
     return this.waiting.size;
   }
 
+  /** One message on the reply channel: a worker's batch for this listener, from one of its turns. */
   private deliver(raw: Buffer): void {
-    let message: ToListener;
+    let batch: ToListener[];
     try {
-      message = decodeToListener(raw);
+      batch = decodeToListener(raw);
     } catch (error) {
       this.log.warn({ err: error }, 'dropped a malformed reply message');
       return;
     }
+    for (const message of batch) this.route(message);
+  }
+
+  private route(message: ToListener): void {
     const onMessage = this.waiting.get(message.id);
     if (onMessage) {
       onMessage(message);
@@ -55,10 +60,11 @@ export class ReplyRouter {
     // The client went away, or the queue deadline already answered it. A worker still streaming or
     // reading the body is told to stop; a complete reply needs no answer.
     if ((message.t === 'head' && message.final) || message.t === 'abort' || message.t === 'fail') return;
+    if (!message.worker.control) return;
     this.publisher
       .publish(
         workerControlChannel(message.worker.control),
-        encodeMessage({ t: 'cancel', id: message.id, reason: 'client gone' }),
+        encodeToWorker([{ t: 'cancel', id: message.id, reason: 'client gone' }]),
       )
       .catch((error: unknown) => this.log.warn({ err: error }, 'cancel not sent'));
   }

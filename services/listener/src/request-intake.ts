@@ -3,15 +3,14 @@ import fresh from 'fresh';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { W3poolConfig } from '@w3pool/config';
+import { QueueUnreachableError, type PoolQueue, type QueueEntry } from '@w3pool/pool-queue';
 import {
-  encodeMessage,
+  encodeToWorker,
   errorCatalogue,
-  isErrorCode,
   statusLabel,
   workerControlChannel,
   type ErrorCode,
   type ErrorDefinition,
-  type HeaderList,
   type RequestJob,
   type StopReason,
   type ToWorker,
@@ -20,7 +19,6 @@ import { sendError } from './error-response.js';
 import type { HttpErrLog, HttpErrRecord } from './httperr-log.js';
 import type { ListenerStats } from './listener-stats.js';
 import type { PoolQueues } from './pool-queues.js';
-import type { QueueAdmission } from './queue-admission.js';
 import type { ReplyRouter } from './reply-router.js';
 import { RequestBodyPump, declaresBody, type BodyFailure } from './request-body-pump.js';
 import type { RequestFilter } from './request-filter.js';
@@ -40,7 +38,6 @@ export interface IntakeState {
 export interface IntakeDeps {
   state: () => IntakeState;
   queues: PoolQueues;
-  admission: QueueAdmission;
   replies: ReplyRouter;
   states: RuntimeStates;
   cache: ResponseCache;
@@ -79,7 +76,7 @@ interface Exchange {
 export function createRequestIntake(
   deps: IntakeDeps,
 ): (request: IncomingMessage, response: ServerResponse) => void {
-  const { queues, admission, replies, states, cache, stats, listenerId, log } = deps;
+  const { queues, replies, states, cache, stats, listenerId, log } = deps;
   let sequence = 0;
   /** Requests in a pool queue that no worker has taken yet, by pool: what a pool stop must answer. */
   const queued = new Map<string, Map<string, { pool: Route['pool']; stop: (reason: StopReason) => void }>>();
@@ -96,7 +93,7 @@ export function createRequestIntake(
 
   const toWorker = (control: string, message: ToWorker) => {
     deps.publisher
-      .publish(workerControlChannel(control), encodeMessage(message))
+      .publish(workerControlChannel(control), encodeToWorker([message]))
       .catch((error: unknown) => log.warn({ err: error, id: message.id }, 'control message not sent'));
   };
 
@@ -162,38 +159,7 @@ export function createRequestIntake(
   ): Promise<void> {
     const { request, response } = exchange;
     const pool = route.pool;
-    if (!(await admission.admit(pool.name, pool.queueLength))) {
-      stats.queueFull += 1;
-      void admission.depth(pool.name).then(
-        (depth) =>
-          log.warn(
-            { pool: pool.name, queueLength: pool.queueLength, ...depth },
-            'pool queue full (QueueFull)',
-          ),
-        () => undefined,
-      );
-      if (pool.failure.loadBalancerCapabilities === 'TcpLevel') {
-        // TcpLevel: a load balancer that probes TCP must see this server as down, not as a healthy 503.
-        httperr(exchange, { reason: 'QueueFull' });
-        exchange.siteLog = false;
-        request.socket.destroy();
-        return;
-      }
-      reject(exchange, 'LISTENER_QUEUE_FULL', {
-        close: declaresBody(request),
-        headers: { 'retry-after': '1' },
-      });
-      return;
-    }
-    const release = () =>
-      admission
-        .release(pool.name)
-        .catch((error: unknown) => log.warn({ err: error }, 'queue depth not released'));
-    if (response.destroyed) {
-      void release();
-      return;
-    }
-
+    const queue = queues.get(pool);
     const id = `${listenerId}.${(sequence += 1)}`;
     const limits = config.webServer.requestFiltering.requestLimits;
     const pump = new RequestBodyPump(
@@ -204,10 +170,7 @@ export function createRequestIntake(
       (failure) => onBodyFailure(exchange, failure),
     );
     const { preload, complete } = await pump.readAhead(config.webServer.serverRuntime.uploadReadAheadSize);
-    if (pump.failure || response.destroyed) {
-      void release();
-      return;
-    }
+    if (pump.failure || response.destroyed) return;
     const socket = request.socket;
     const now = Date.now();
     const job: RequestJob = {
@@ -223,30 +186,57 @@ export function createRequestIntake(
       path: url.path,
       query: url.query,
       httpVersion: request.httpVersion,
-      headers: headerList(request.rawHeaders),
+      headers: request.rawHeaders,
       remoteAddress: socket.remoteAddress ?? '',
       remotePort: socket.remotePort ?? 0,
       localAddress: socket.localAddress ?? '',
       localPort: socket.localPort ?? 0,
-      body: preload.toString('base64'),
+      body: preload,
       bodyLength:
         request.headers['content-length'] === undefined ? -1 : Number(request.headers['content-length']),
       bodyComplete: complete,
     };
-    dispatch(exchange, job, route, pump, release, cacheKey);
+    const entry = queue.entry(job);
+    let admitted: boolean;
+    try {
+      admitted = await queue.enqueue(entry);
+    } catch (error) {
+      if (!(error instanceof QueueUnreachableError)) throw error;
+      log.warn({ err: error, pool: pool.name }, 'pool queue unreachable (QueueUnreachable)');
+      reject(exchange, 'LISTENER_QUEUE_UNREACHABLE', {
+        close: !complete,
+        headers: { 'retry-after': '1' },
+      });
+      return;
+    }
+    if (!admitted) {
+      stats.queueFull += 1;
+      log.warn({ pool: pool.name, queueLength: pool.queueLength }, 'pool queue full (QueueFull)');
+      if (pool.failure.loadBalancerCapabilities === 'TcpLevel') {
+        // TcpLevel: a load balancer that probes TCP must see this server as down, not as a healthy 503.
+        httperr(exchange, { reason: 'QueueFull' });
+        exchange.siteLog = false;
+        request.socket.destroy();
+        return;
+      }
+      reject(exchange, 'LISTENER_QUEUE_FULL', { close: !complete, headers: { 'retry-after': '1' } });
+      return;
+    }
+    stats.queued += 1;
+    dispatch(exchange, job, entry, queue, route, pump, cacheKey);
   }
 
   function dispatch(
     exchange: Exchange,
     job: RequestJob,
+    entry: QueueEntry,
+    queue: PoolQueue,
     route: Route,
     pump: RequestBodyPump,
-    release: () => Promise<unknown>,
     cacheKey: string | undefined,
   ): void {
     const { response } = exchange;
     const pool = route.pool.name;
-    let jobId: string | undefined;
     let settled = false;
     let started = false;
     let workerControl: string | undefined;
@@ -269,10 +259,8 @@ export function createRequestIntake(
       pool: route.pool,
       stop: (reason) => poolStopped(reason),
     });
-    // The pool stopped while this request was on its way into the queue, or after: answer 503 and take it
-    // back, unless a worker already has it.
+    // The pool stopped while this request was queued: answer 503 and take it back, unless a worker has it.
     const poolStopped = (reason: StopReason) => {
-      if (jobId === undefined) return; // the enqueue callback checks again once the job has an id
       unqueue();
       void withdraw('pool stopped').then((removed) => {
         if (!removed || settled || started) return;
@@ -313,8 +301,7 @@ export function createRequestIntake(
           settle();
           pump.stop();
           if (response.headersSent) relay.reset('worker process failed');
-          else if (isErrorCode(message.code)) reject(exchange, message.code, { close: !job.bodyComplete });
-          else reject(exchange, 'WORKER_PROCESS_FAILED', { close: !job.bodyComplete });
+          else reject(exchange, message.code, { close: !job.bodyComplete });
           return;
         case 'abort':
           log.warn({ id: job.id, reason: message.reason }, 'the worker aborted a response it had started');
@@ -324,12 +311,9 @@ export function createRequestIntake(
     });
 
     const withdraw = async (why: string): Promise<boolean> => {
-      if (jobId === undefined) return false;
       try {
         // False when a worker already has it: then it runs to completion.
-        const removed = await admission.withdraw(pool, jobId);
-        if (removed) await queues.discard(pool, jobId);
-        return removed;
+        return (await queue.withdraw(entry)).state === 'withdrawn';
       } catch (error) {
         log.warn({ err: error, id: job.id, why }, 'could not withdraw a queued request');
         return false;
@@ -357,33 +341,14 @@ export function createRequestIntake(
       settle();
       pump.stop();
       if (workerControl) toWorker(workerControl, { t: 'cancel', id: job.id, reason: 'client disconnected' });
-      clientReset();
-    });
-    const clientReset = () =>
       void withdraw('client disconnected').then((removed) => {
         if (!removed) return;
         stats.clientResets += 1;
         httperr(exchange, { reason: 'Client_Reset' });
       });
-
-    queues.enqueue(pool, job).then(
-      (id) => {
-        jobId = id;
-        stats.queued += 1;
-        // The client left while the job was being added: take it back now.
-        if (settled && !started) clientReset();
-        const stopReason = states.poolStopped(route.pool);
-        if (!settled && stopReason) poolStopped(stopReason);
-      },
-      (error: unknown) => {
-        void release();
-        if (settled) return;
-        settle();
-        pump.stop();
-        log.error({ err: error, pool }, 'could not queue a request');
-        reject(exchange, 'LISTENER_QUEUE_UNAVAILABLE', { close: !job.bodyComplete });
-      },
-    );
+    });
+    const stopReason = states.poolStopped(route.pool);
+    if (stopReason) poolStopped(stopReason);
   }
 
   function onBodyFailure(exchange: Exchange, failure: BodyFailure): void {
@@ -467,10 +432,4 @@ export function createRequestIntake(
       timeTakenMs: Date.now() - exchange.startedAt,
     });
   }
-}
-
-function headerList(raw: string[]): HeaderList {
-  const list: HeaderList = [];
-  for (let i = 0; i + 1 < raw.length; i += 2) list.push([raw[i]!.toLowerCase(), raw[i + 1]!]);
-  return list;
 }

@@ -111,6 +111,10 @@ export const WebLimitsSchema = Section(
       'Percent of committed memory at which idle timeouts shorten; 0 disables.',
       10000,
     ),
+    queueAdmissionTimeout: TimeSpan(
+      '00:00:01',
+      'w3pool: how long the listener waits for the pool queue (Redis) to admit a request. Past it, or at once while Redis is unreachable, the request gets 503 with Retry-After (HTTPERR QueueUnreachable) instead of hanging. http.sys has no such setting: its queues are in the kernel.',
+    ),
   },
   'webLimits: server-wide connection limits.',
 );
