@@ -1,28 +1,38 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
+import { parseStat } from './cpu-sampler.js';
 
-export interface LoadResult {
+export interface WrkResult {
+  /** Requests wrk completed (any status). */
+  requests: number;
   requestsPerSecond: number;
   p50Ms: number;
   p99Ms: number;
   non2xx: number;
-  errors: number;
+  socketErrors: number;
+  /** wrk's own CPU (user + system) in clock ticks. */
+  cpuTicks: number;
 }
 
 const run = promisify(execFile);
+const STAT_MARK = '--- wrk-shell-stat';
+
+// wrk runs under a shell that prints its own /proc stat once wrk has exited: the shell's cutime/cstime are
+// then exactly wrk's CPU, which /proc/<wrk pid> could not tell us after the exit.
+const SHELL = `wrk "$@"; status=$?; echo; echo '${STAT_MARK}'; cat /proc/$$/stat; exit $status`;
 
 /** One wrk run (one thread, as in shared/reference/perf-baseline.md) against loopback. */
-export async function wrk(
-  url: string,
-  options: { connections: number; seconds: number },
-): Promise<LoadResult> {
-  const { stdout } = await run(
-    'wrk',
-    ['-t1', `-c${options.connections}`, `-d${options.seconds}s`, '--latency', url],
-    {
-      timeout: (options.seconds + 30) * 1000,
-    },
-  );
+export async function runWrk(url: string, connections: number, seconds: number): Promise<WrkResult> {
+  const args = ['-t1', `-c${connections}`, `-d${seconds}s`, '--latency', url];
+  const { stdout } = await run('sh', ['-c', SHELL, 'sh', ...args], { timeout: (seconds + 30) * 1000 });
+  const [report = '', stat = ''] = stdout.split(STAT_MARK);
+  const result = parseWrk(report);
+  const shell = parseStat(stat.trim());
+  return { ...result, cpuTicks: shell ? shell.childTicks : Number.NaN };
+}
+
+/** The figures of wrk's `--latency` report. */
+export function parseWrk(stdout: string): Omit<WrkResult, 'cpuTicks'> {
   const number = (re: RegExp) => Number(re.exec(stdout)?.[1] ?? Number.NaN);
   const latency = (pct: string) => {
     const m = new RegExp(`^\\s+${pct}%\\s+([\\d.]+)(us|ms|s)`, 'm').exec(stdout);
@@ -31,11 +41,31 @@ export async function wrk(
     return m[2] === 'us' ? value / 1000 : m[2] === 's' ? value * 1000 : value;
   };
   const socketErrors = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(stdout);
+  const requests = number(/^\s*(\d+) requests in /m);
+  if (!Number.isFinite(requests)) throw new Error(`unexpected wrk output:\n${stdout}`);
   return {
+    requests,
     requestsPerSecond: number(/Requests\/sec:\s+([\d.]+)/),
     p50Ms: latency('50'),
     p99Ms: latency('99'),
     non2xx: number(/Non-2xx or 3xx responses: (\d+)/) || 0,
-    errors: socketErrors ? socketErrors.slice(1).reduce((sum, n) => sum + Number(n), 0) : 0,
+    socketErrors: socketErrors ? socketErrors.slice(1).reduce((sum, n) => sum + Number(n), 0) : 0,
   };
+}
+
+/** wrk's version line; `wrk --version` prints it and exits 1. Undefined when wrk is not installed. */
+export async function wrkVersion(): Promise<string | undefined> {
+  try {
+    const { stdout } = await run('wrk', ['--version']);
+    return firstLine(stdout);
+  } catch (error) {
+    const failed = error as NodeJS.ErrnoException & { stdout?: string };
+    if (failed.code === 'ENOENT') return undefined;
+    return firstLine(failed.stdout ?? '');
+  }
+}
+
+function firstLine(text: string): string {
+  // "wrk debian/4.1.0-3+b2 [epoll] Copyright (C) 2012 Will Glozer"
+  return (text.split('\n')[0] ?? '').replace(/\s+Copyright.*$/, '').trim();
 }

@@ -1,0 +1,102 @@
+import { rm } from 'node:fs/promises';
+import {
+  eventually,
+  freePort,
+  httpRequest,
+  siteConfig,
+  startNode,
+  startRedis,
+  workerPids,
+  writeConfig,
+} from '@w3pool/test/helpers';
+import type { ProcessRole } from '../cpu-sampler.js';
+import type { CaseContext } from '../measure.js';
+import { reapLeftovers, stopProcess, type Cleanup } from '../processes.js';
+import { RedisStats } from '../redis-stats.js';
+
+export interface W3poolSystem {
+  baseUrl: string;
+  wasUrl: string;
+  redis: RedisStats;
+  /** listener, worker (every w3wp child of the pool host), pool host, WAS and redis. */
+  processes: ProcessRole[];
+}
+
+/**
+ * Redis, WAS, one listener and one pool host for DefaultAppPool, serving `root` through `handlers`, as
+ * `npm start` runs them. Everything started is registered with `cleanup`, so the caller stops it all.
+ */
+export async function startW3pool(
+  context: CaseContext,
+  cleanup: Cleanup,
+  site: { root: string; handlers: unknown[] },
+): Promise<W3poolSystem> {
+  const redis = await startRedis();
+  cleanup.add(() => redis.stop());
+  const stats = await RedisStats.connect(redis.url);
+  cleanup.add(() => stats.close());
+  const redisPid = await stats.pid();
+  const port = await freePort();
+  const wasPort = await freePort();
+  const { concurrency } = context.options;
+  // Without --concurrency the pool keeps the configuration default, as a deployment would.
+  const pool = concurrency === undefined ? {} : { workerConcurrency: concurrency };
+  const config = {
+    ...siteConfig(port, site.root, { pool }),
+    webServer: { handlers: { list: site.handlers } },
+  };
+  // The config's directory also receives the W3C logs (relative to the config file): removed with it.
+  const { file, dir } = await writeConfig(config);
+  cleanup.add(() => rm(dir, { recursive: true, force: true }));
+  const env = { REDIS_URL: redis.url, W3POOL_WAS_PORT: String(wasPort) };
+  const was = startNode('was', ['services/was/dist/main.js', '--config', file], env);
+  cleanup.add(() => stopProcess(was));
+  await was.waitForLine(/WAS ready/);
+  const listener = startNode('listener', ['services/listener/dist/main.js'], env);
+  cleanup.add(() => stopProcess(listener));
+  const host = startNode('pool host', ['services/worker/dist/main.js', '--pool', 'DefaultAppPool'], env);
+  // Every w3wp the samples saw, so none outlives the case; reaped after the host has stopped.
+  const seen = new Set<number>();
+  cleanup.add(() => reapLeftovers(seen, /w3wp/));
+  cleanup.add(async () => {
+    for (const pid of await workerPids(host)) seen.add(pid);
+    await stopProcess(host);
+  });
+  await Promise.all([listener.waitForLine(/listener ready/), host.waitForLine(/pool host ready/)]);
+  const w3wpPids = async () => {
+    const pids = await workerPids(host);
+    for (const pid of pids) seen.add(pid);
+    return pids;
+  };
+  return {
+    baseUrl: `http://127.0.0.1:${port}`,
+    wasUrl: `http://127.0.0.1:${wasPort}`,
+    redis: stats,
+    processes: [
+      { role: 'listener', pids: () => [listener.pid] },
+      { role: 'worker', pids: w3wpPids },
+      { role: 'pool host', pids: () => [host.pid] },
+      { role: 'WAS', pids: () => [was.pid] },
+      { role: 'redis', pids: () => [redisPid] },
+    ],
+  };
+}
+
+/**
+ * The pool host starts its first worker process on the first request (OnDemand), so the first answers may
+ * be slow: poll until the URL answers 200, with a deadline, rather than sleeping.
+ */
+export async function waitUntilServed(url: string, timeoutMs = 30_000): Promise<void> {
+  let last = 'no answer';
+  await eventually(
+    async () => {
+      const response = await httpRequest(url, { timeoutMs: 5_000 });
+      last = `${response.status} ${response.body.slice(0, 200)}`;
+      return response.status === 200 ? true : undefined;
+    },
+    `a 200 from ${url}`,
+    timeoutMs,
+  ).catch((error: unknown) => {
+    throw new Error(`${(error as Error).message} (last answer: ${last})`);
+  });
+}

@@ -1,0 +1,74 @@
+import { performance } from 'node:perf_hooks';
+import { CpuSampler, type ProcessRole } from './cpu-sampler.js';
+import type { BenchOptions, CaseName } from './options.js';
+import type { RedisStats } from './redis-stats.js';
+import type { BenchResults, Label, Measurement, RunSample } from './results.js';
+import { runWrk, type WrkResult } from './wrk.js';
+
+/** What a case hands to every measurement. */
+export interface CaseContext {
+  options: BenchOptions;
+  results: BenchResults;
+}
+
+/** One URL of a running case, with the processes whose CPU counts and the Redis it uses (if any). */
+export interface MeasureTarget {
+  caseName: CaseName;
+  label: Label;
+  url: string;
+  processes: ProcessRole[];
+  redis?: RedisStats;
+  /** Runs after the warm-up, before the measured runs: e.g. to confirm the warm-up hit the cache. */
+  afterWarmup?: (warmup: WrkResult) => Promise<void>;
+}
+
+/**
+ * Warm up (JIT, connection pools, OnDemand workers, the response cache), then run wrk `runs` times, sampling
+ * every process's CPU and resetting Redis's command statistics around each run. The measurement is added to
+ * the results as soon as it is complete, so a later failure in the case keeps it.
+ */
+export async function measure(
+  context: CaseContext,
+  target: MeasureTarget,
+  connections: number,
+): Promise<Measurement> {
+  const { options } = context;
+  const warmup = await runWrk(target.url, connections, options.warmupSeconds);
+  await target.afterWarmup?.(warmup);
+  const sampler = new CpuSampler(target.processes);
+  const runs: RunSample[] = [];
+  for (let run = 1; run <= options.runs; run += 1) {
+    const sample = await measureRun(sampler, target, connections, options.seconds);
+    runs.push(sample);
+    process.stderr.write(
+      `bench: ${target.label} -c${connections} run ${run}/${options.runs}: ${sample.wrk.requestsPerSecond.toFixed(0)} req/s, p50 ${sample.wrk.p50Ms.toFixed(2)} ms, p99 ${sample.wrk.p99Ms.toFixed(2)} ms, non-2xx ${sample.wrk.non2xx}, socket errors ${sample.wrk.socketErrors}\n`,
+    );
+  }
+  const measurement = { caseName: target.caseName, label: target.label, connections, runs };
+  context.results.add(measurement);
+  return measurement;
+}
+
+async function measureRun(
+  sampler: CpuSampler,
+  target: MeasureTarget,
+  connections: number,
+  seconds: number,
+): Promise<RunSample> {
+  await target.redis?.reset();
+  const start = await sampler.sample();
+  const startedAt = performance.now();
+  const wrk = await runWrk(target.url, connections, seconds);
+  // Sample first, then ask Redis: the run's window should end when wrk does.
+  const end = await sampler.sample();
+  const wallSeconds = (performance.now() - startedAt) / 1000;
+  const redis = await target.redis?.read();
+  const cpuTicks = CpuSampler.between(start, end);
+  cpuTicks.set('wrk', wrk.cpuTicks);
+  return { wrk, wallSeconds, cpuTicks, redis };
+}
+
+/** Measure one target at every connection count of the run. */
+export async function measureAll(context: CaseContext, target: MeasureTarget): Promise<void> {
+  for (const connections of context.options.connections) await measure(context, target, connections);
+}
