@@ -107,11 +107,11 @@ describe('QueueConsumer', () => {
       'BLMOVE',
     );
     // As if the blocking wait had just moved a request when the consumer stopped.
-    const [entry] = await enqueue(0).then(async () => [queue.entry(testJob())]);
-    await admin.rpush(queue.keys.landing(consumer.id), entry!.element);
+    const entry = queue.entry(testJob());
+    await admin.rpush(queue.keys.landing(consumer.id), entry.element);
     await admin.incr(queue.keys.depth);
     await consumer.stopTaking();
-    expect(await queue.locate(entry!)).toEqual({ state: 'queued' });
+    expect(await queue.locate(entry)).toEqual({ state: 'queued' });
     expect(await admin.hexists(queue.keys.consumers, consumer.id)).toBe(1);
     await consumer.close();
     expect(await admin.hexists(queue.keys.consumers, consumer.id)).toBe(0);

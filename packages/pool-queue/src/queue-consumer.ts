@@ -184,7 +184,10 @@ export class QueueConsumer<M> {
     for (const box of outbox.values()) {
       const [error, receivers] = results[i] ?? [new Error('Redis did not answer'), undefined];
       i += 1;
-      for (const w of box.waiters) error ? w.reject(error) : w.resolve(Number(receivers));
+      for (const w of box.waiters) {
+        if (error) w.reject(error);
+        else w.resolve(Number(receivers));
+      }
     }
     if (!take) return;
     const [error, taken] = results[i] ?? [new Error('Redis did not answer'), undefined];

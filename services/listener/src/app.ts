@@ -1,16 +1,21 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
+import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { followConfig, type PublishedConfig } from '@w3pool/config';
 import { CACHE_INVALIDATION_CHANNEL, cacheInvalidationCodec } from '@w3pool/protocol';
 import { createRedis, redisReady } from '@w3pool/runtime';
+import { ControlOutbox } from './control-outbox.js';
 import { Endpoints, type BoundEndpoint } from './endpoints.js';
 import { HttpErrLog } from './httperr-log.js';
 import { ListenerPresenceWriter, ListenerStats } from './listener-stats.js';
+import { PendingRequests } from './pending-requests.js';
 import { PoolQueues } from './pool-queues.js';
+import type { IntakeState } from './pre-queue-checks.js';
+import { Rejections } from './rejections.js';
 import { ReplyRouter } from './reply-router.js';
 import { RequestFilter } from './request-filter.js';
-import { createRequestIntake, type IntakeState } from './request-intake.js';
+import { createRequestIntake } from './request-intake.js';
 import { ResponseCache } from './response-cache.js';
 import { RuntimeStates } from './runtime-states.js';
 import { SiteRouter } from './site-router.js';
@@ -38,62 +43,66 @@ export interface ListenerService {
 }
 
 /**
+ * After Redis comes back, wait this long before asking where each pending request is: the workers register
+ * again (with the requests they still run) as soon as they reconnect, which takes them up to about a second.
+ */
+const RECONNECT_GRACE_MS = 2000;
+
+/** The listener's parts, each with one role; wired together by buildListener. */
+function createParts(options: ListenerOptions) {
+  const { log } = options;
+  const listenerId = options.listenerId ?? `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
+  // The request path's connection fails fast while Redis is away: 503 QueueUnreachable, never a hang.
+  const connection = createRedis(options.redisUrl, 'request');
+  const subscriber = createRedis(options.redisUrl, 'subscriber');
+  const logError = (error: unknown) => log.error({ err: error }, 'log file not written');
+  const httperr = new HttpErrLog(logError);
+  const stats = new ListenerStats();
+  reportRedisErrors([connection, subscriber], log);
+  return {
+    listenerId,
+    connection,
+    subscriber,
+    subscriptions: new Subscriptions(subscriber, log),
+    queues: new PoolQueues(connection, log),
+    replies: new ReplyRouter(connection, listenerId, log),
+    states: new RuntimeStates(connection, log),
+    cache: new ResponseCache(),
+    stats,
+    w3c: new W3cLogs(logError),
+    httperr,
+    rejections: new Rejections(httperr, stats),
+    control: new ControlOutbox(connection, log),
+    pending: new PendingRequests(),
+  };
+}
+type Parts = ReturnType<typeof createParts>;
+
+/**
  * The http.sys composition root: configuration from WAS, routing, request filtering, the response cache,
- * queue admission, the pool queues, the reply channel, the logs and the listener's presence.
+ * the pool queues, the reply channel, the logs and the listener's presence.
  */
 export async function buildListener(options: ListenerOptions): Promise<ListenerService> {
   const { log } = options;
-  const listenerId = options.listenerId ?? `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
-  // The request path's connection fails fast while Redis is away (503 QueueUnreachable, never a hang).
-  const connection = createRedis(options.redisUrl, 'request');
-  const subscriber = createRedis(options.redisUrl, 'subscriber');
-  const subscriptions = new Subscriptions(subscriber, log);
-  const queues = new PoolQueues(connection, log);
-  const replies = new ReplyRouter(connection, listenerId, log);
-  const states = new RuntimeStates(connection, log);
-  const cache = new ResponseCache();
-  const stats = new ListenerStats();
-  const logError = (error: unknown) => log.error({ err: error }, 'log file not written');
-  const w3c = new W3cLogs(logError);
-  const httperr = new HttpErrLog(logError);
-
+  const parts = createParts(options);
+  const { listenerId, cache, queues, w3c, httperr } = parts;
   let state: IntakeState | undefined;
   let started = false;
   let shuttingDown = false;
-  const endpoints = new Endpoints(
-    createRequestIntake({
-      state: () => state as IntakeState,
-      queues,
-      replies,
-      states,
-      cache,
-      w3c,
-      httperr,
-      stats,
-      publisher: connection,
-      listenerId,
-      log,
-      shuttingDown: () => shuttingDown,
-    }),
-    httperr,
+  const intake = createRequestIntake({
+    ...parts,
     log,
-  );
-  const presence = new ListenerPresenceWriter(
-    connection,
-    listenerId,
-    stats,
-    cache.counters,
-    () => endpoints.bound().map((b) => b.address),
-    log,
-  );
-
+    state: () => state!,
+    shuttingDown: () => shuttingDown,
+  });
+  const endpoints = new Endpoints(intake, httperr, log);
   const owned = (router: SiteRouter) =>
     router.endpoints().filter((e) => !options.ports || options.ports.includes(e.port));
 
   const apply = async (published: PublishedConfig) => {
     const { config } = published;
     const router = new SiteRouter(config);
-    state = { config, router, filter: new RequestFilter(config) };
+    state = { config, router, filter: new RequestFilter(config), states: parts.states };
     cache.configure(config);
     w3c.configure(config.sites);
     httperr.configure(config);
@@ -101,7 +110,6 @@ export async function buildListener(options: ListenerOptions): Promise<ListenerS
     if (started) await endpoints.apply(owned(router), config);
     log.info({ version: published.version }, 'configuration applied');
   };
-
   const follower = followConfig(options.redisUrl, {
     onChange: (next) => {
       apply(next).catch((error: unknown) =>
@@ -110,14 +118,15 @@ export async function buildListener(options: ListenerOptions): Promise<ListenerS
     },
     onError: (error) => log.error({ err: error }, 'configuration could not be read'),
   });
-  await redisReady(connection);
-  await replies.start(subscriptions);
-  await states.start(subscriptions);
-  await subscriptions.subscribe(CACHE_INVALIDATION_CHANNEL, (message) => {
-    const notice = cacheInvalidationCodec.decode(message);
-    cache.invalidate(notice.siteId, notice.path, notice.prefix);
-  });
-  await presence.start();
+  const presence = new ListenerPresenceWriter(
+    parts.connection,
+    listenerId,
+    parts.stats,
+    cache.counters,
+    () => endpoints.bound().map((b) => b.address),
+    log,
+  );
+  await connect(parts, presence, log);
   const first = await follower.first;
   if (!state) await apply(first);
 
@@ -137,8 +146,56 @@ export async function buildListener(options: ListenerOptions): Promise<ListenerS
       await presence.stop();
       await Promise.all([w3c.flush(), httperr.flush()]);
       cache.close();
-      subscriptions.close();
-      await connection.quit().catch(() => connection.disconnect());
+      parts.subscriptions.close();
+      await parts.connection.quit().catch(() => parts.connection.disconnect());
     },
   };
+}
+
+/** Subscribe to the reply channel, the runtime state and cache invalidations; follow reconnects. */
+async function connect(parts: Parts, presence: ListenerPresenceWriter, log: Logger): Promise<void> {
+  const { subscriptions, states, pending, cache } = parts;
+  await redisReady(parts.connection);
+  await parts.replies.start(subscriptions);
+  await states.start(subscriptions);
+  // http.sys answers 503 for the queued requests of a pool that stops, as well as for new ones.
+  states.onChange(() => pending.poolsChanged((pool) => states.poolStopped(pool)));
+  await subscriptions.subscribe(CACHE_INVALIDATION_CHANNEL, (message) => {
+    const notice = cacheInvalidationCodec.decode(message);
+    cache.invalidate(notice.siteId, notice.path, notice.prefix);
+  });
+  await presence.start();
+  checkAfterReconnects([parts.connection, parts.subscriber], parts, log);
+}
+
+/**
+ * When either connection comes back after an outage, ask the queue where every pending request is: Redis
+ * may have come back empty (the queue lost them), or replies may have been published while this listener
+ * was not subscribed. Each lost request is answered, not left to hang.
+ */
+function checkAfterReconnects(connections: Redis[], parts: Parts, log: Logger): void {
+  let timer: NodeJS.Timeout | undefined;
+  for (const connection of connections) {
+    connection.on('ready', () => {
+      clearTimeout(timer);
+      timer = setTimeout(() => {
+        log.info({ pending: parts.pending.size }, 'Redis is back: checking the requests in flight');
+        parts.pending.checkAll();
+        parts.states.refresh().catch((error: unknown) => log.warn({ err: error }, 'runtime state not read'));
+      }, RECONNECT_GRACE_MS);
+      timer.unref();
+    });
+  }
+}
+
+/** One log line per outage and connection, not one per reconnection attempt. */
+function reportRedisErrors(connections: Redis[], log: Logger): void {
+  for (const connection of connections) {
+    let reported = false;
+    connection.on('error', (error: Error) => {
+      if (!reported) log.warn({ err: error }, 'Redis connection lost; reconnecting');
+      reported = true;
+    });
+    connection.on('ready', () => (reported = false));
+  }
 }

@@ -1,7 +1,14 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import {
+  STATUS_CODES,
+  createServer,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
 import { timeSpanToMs, type W3poolConfig } from '@w3pool/config';
+import { errorCatalogue, renderErrorPage, type ErrorCode, type ErrorDefinition } from '@w3pool/protocol';
 import type { HttpErrLog } from './httperr-log.js';
 import type { Endpoint } from './site-router.js';
 
@@ -65,17 +72,23 @@ export class Endpoints {
    * carries on whatever the bytes were.
    */
   private onClientError(error: NodeJS.ErrnoException & { rawPacket?: Buffer }, socket: Socket): void {
-    const { status, reason } = classify(error);
+    const refusal = classify(error);
+    const code = 'code' in refusal ? refusal.code : undefined;
+    const def: ErrorDefinition | undefined = code ? errorCatalogue[code] : undefined;
     this.httperr.record({
       clientIp: socket.remoteAddress,
       clientPort: socket.remotePort,
       serverIp: socket.localAddress,
       serverPort: socket.localPort,
-      status: status === undefined ? undefined : Number(status.slice(0, 3)),
-      reason,
+      status: def?.status,
+      reason: def?.reason ?? ('reason' in refusal ? refusal.reason : 'BadRequest'),
     });
-    if (status && socket.writable && !socket.destroyed) {
-      socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+    if (code && def && socket.writable && !socket.destroyed) {
+      const body = renderErrorPage(code);
+      socket.end(
+        `HTTP/1.1 ${def.status} ${STATUS_CODES[def.status] ?? ''}\r\nContent-Type: text/html; charset=utf-8\r\n` +
+          `Connection: close\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+      );
     } else {
       socket.destroy();
     }
@@ -158,19 +171,24 @@ function closeServer(server: Server): Promise<void> {
   });
 }
 
-/** The HTTPERR reason (and the status, if one is sent) for a connection the parser or a timer gave up on. */
-function classify(error: NodeJS.ErrnoException & { rawPacket?: Buffer }): {
-  status?: string;
-  reason: string;
-} {
+/**
+ * What the parser's refusal is: a catalogue code (answered, then the connection closes), or a bare HTTPERR
+ * reason for a connection dropped without an answer (a timer, or a client that reset it).
+ */
+function classify(
+  error: NodeJS.ErrnoException & { rawPacket?: Buffer },
+): { code: ErrorCode } | { reason: string } {
   switch (error.code) {
     case 'HPE_HEADER_OVERFLOW': {
       // The request line took most of the 16 KB (or has no end in sight): URL_Length; else a header did.
       const raw = error.rawPacket;
       const firstLineEnd = raw ? raw.indexOf('\n') : -1;
-      return firstLineEnd === -1 || firstLineEnd > 8192
-        ? { status: '414 URI Too Long', reason: 'URL_Length' }
-        : { status: '431 Request Header Fields Too Large', reason: 'FieldLength' };
+      return {
+        code:
+          firstLineEnd === -1 || firstLineEnd > 8192
+            ? 'LISTENER_REQUEST_LINE_TOO_LONG'
+            : 'LISTENER_HEADERS_TOO_LARGE',
+      };
     }
     case 'ERR_HTTP_REQUEST_TIMEOUT':
       // headerWaitTimeout passed before the headers were complete: slowloris. http.sys drops the connection.
@@ -178,27 +196,39 @@ function classify(error: NodeJS.ErrnoException & { rawPacket?: Buffer }): {
     case 'ECONNRESET':
       return { reason: 'Connection_Dropped' };
     case 'HPE_INVALID_METHOD':
-      return { status: '400 Bad Request', reason: 'Verb' };
+      return { code: 'LISTENER_VERB_INVALID' };
     case 'HPE_INVALID_URL':
-      return { status: '400 Bad Request', reason: 'URL' };
+      return { code: 'LISTENER_URL_INVALID' };
     case 'HPE_INVALID_HEADER_TOKEN':
-      return { status: '400 Bad Request', reason: 'Header' };
+      return { code: 'LISTENER_HEADER_INVALID' };
     case 'HPE_INVALID_CONTENT_LENGTH':
     case 'HPE_UNEXPECTED_CONTENT_LENGTH':
     case 'HPE_INVALID_CHUNK_SIZE':
-      return { status: '400 Bad Request', reason: 'Number' };
+      return { code: 'LISTENER_NUMBER_INVALID' };
     case 'HPE_LF_EXPECTED':
     case 'HPE_CR_EXPECTED':
     case 'HPE_STRICT':
-      return { status: '400 Bad Request', reason: 'Invalid_CR/LF' };
+      return { code: 'LISTENER_LINE_ENDING_INVALID' };
     case 'HPE_INVALID_VERSION':
-      return { status: '505 HTTP Version Not Supported', reason: 'Version_N/S' };
+      return { code: versionRefusal(error.rawPacket) };
     case 'HPE_INVALID_TRANSFER_ENCODING':
       // A transfer coding the server does not support: HTTP's 501, logged with http.sys's own reason for
       // it, `N/I` (iis.md §1). Nothing of w3pool is missing here.
-      return { status: '501 Not Implemented', reason: 'N/I' };
+      return { code: 'LISTENER_TRANSFER_CODING_NOT_IMPLEMENTED' };
     case undefined:
     default:
-      return { status: '400 Bad Request', reason: 'BadRequest' };
+      return { code: 'LISTENER_BAD_REQUEST' };
   }
+}
+
+/**
+ * The parser refuses both a version it does not serve and a malformed request line with one error code.
+ * Only a well-formed `HTTP/x.y` followed by CRLF is a version question (505); a bare LF after the version is
+ * a line-ending error, and anything else a bad request (400).
+ */
+function versionRefusal(raw: Buffer | undefined): ErrorCode {
+  const line = raw?.subarray(0, Math.min(raw.length, 16384)).toString('latin1') ?? '';
+  if (/^[!-~]+ [!-~]+ HTTP\/\d\.\d\r\n/.test(line)) return 'LISTENER_VERSION_NOT_SUPPORTED';
+  if (/^[!-~]+ [!-~]+ HTTP\/\d\.\d\n/.test(line)) return 'LISTENER_LINE_ENDING_INVALID';
+  return 'LISTENER_BAD_REQUEST';
 }

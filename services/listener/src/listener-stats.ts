@@ -13,6 +13,8 @@ export class ListenerStats {
   queueFull = 0;
   queueTimeouts = 0;
   clientResets = 0;
+  /** Requests the queue lost (Redis came back without them), answered 503 Connection_Abandoned_By_ReqQueue. */
+  abandoned = 0;
   /** Rejections by HTTPERR s-reason. */
   readonly rejected: Record<string, number> = {};
 }

@@ -17,6 +17,11 @@ export interface Route {
   queueTimeoutMs: number;
   /** The site's connectionTimeout in ms: the entity-body timer while the body is read. */
   bodyTimeoutMs: number;
+  /**
+   * How long a worker of the pool may go unheard before it counts as dead (pingInterval + pingResponseTime,
+   * as WAS judges a worker): past it, a request it holds that nobody settled is answered 502.3.
+   */
+  workerSilenceMs: number;
 }
 
 interface CompiledBinding {
@@ -44,7 +49,10 @@ export class SiteRouter {
   private readonly bindings: CompiledBinding[];
   private readonly applications = new Map<number, Application[]>();
   private readonly siteTimeouts = new Map<number, number>();
-  private readonly pools = new Map<string, { pool: ApplicationPool; queueTimeoutMs: number }>();
+  private readonly pools = new Map<
+    string,
+    { pool: ApplicationPool; queueTimeoutMs: number; workerSilenceMs: number }
+  >();
 
   constructor(config: W3poolConfig) {
     // Stopped sites keep their bindings, so that their requests get 503 Disabled rather than 400.
@@ -72,7 +80,12 @@ export class SiteRouter {
       this.siteTimeouts.set(site.id, timeSpanToMs(site.limits.connectionTimeout));
     }
     for (const pool of config.applicationPools) {
-      this.pools.set(pool.name, { pool, queueTimeoutMs: timeSpanToMs(pool.queueTimeout) });
+      const pm = pool.processModel;
+      this.pools.set(pool.name, {
+        pool,
+        queueTimeoutMs: timeSpanToMs(pool.queueTimeout),
+        workerSilenceMs: timeSpanToMs(pm.pingInterval) + timeSpanToMs(pm.pingResponseTime),
+      });
     }
   }
 
@@ -120,6 +133,7 @@ export class SiteRouter {
       pool: pool.pool,
       queueTimeoutMs: pool.queueTimeoutMs || (this.siteTimeouts.get(binding.site.id) ?? 0),
       bodyTimeoutMs: this.siteTimeouts.get(binding.site.id) ?? 0,
+      workerSilenceMs: pool.workerSilenceMs,
     };
   }
 }

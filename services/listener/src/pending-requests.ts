@@ -1,0 +1,36 @@
+import type { ApplicationPool } from '@w3pool/config';
+import type { StopReason } from '@w3pool/protocol';
+import type { PendingRequest } from './pending-request.js';
+
+/**
+ * The requests this listener queued and has not answered yet, by id: what a pool stop must answer, and
+ * what the listener checks on when Redis comes back after an outage.
+ */
+export class PendingRequests {
+  private readonly all = new Map<string, { request: PendingRequest; pool: ApplicationPool }>();
+
+  get size(): number {
+    return this.all.size;
+  }
+
+  add(request: PendingRequest, pool: ApplicationPool): void {
+    this.all.set(request.id, { request, pool });
+  }
+
+  remove(id: string): void {
+    this.all.delete(id);
+  }
+
+  /** http.sys answers 503 for the queued requests of a pool that stops, as well as for new ones. */
+  poolsChanged(stopped: (pool: ApplicationPool) => StopReason | undefined): void {
+    for (const { request, pool } of this.all.values()) {
+      const reason = request.state === 'Queued' ? stopped(pool) : undefined;
+      if (reason) void request.poolStopped(reason);
+    }
+  }
+
+  /** Ask the queue about every request (after a reconnect: the queue may have lost some, or their replies). */
+  checkAll(): void {
+    for (const { request } of this.all.values()) void request.check();
+  }
+}
