@@ -119,7 +119,25 @@ describe('listener request limits and filtering', () => {
     expect(res).toMatch(/^HTTP\/1\.1 400/);
     expect(res.toLowerCase()).toContain('connection: close');
     const version = await rawExchange(system.port, 'GET / HTTP/3.0\r\nHost: x\r\n\r\n');
-    expect(version).toMatch(/^HTTP\/1\.1 (400|505)/);
+    expect(version).toMatch(/^HTTP\/1\.1 505/);
+  });
+
+  it('tells a malformed request line from an unsupported version, and refuses a second Host header (RFC 9112)', async () => {
+    const bareLf = await rawExchange(system.port, 'GET / HTTP/1.1\nHost: x\r\n\r\n');
+    expect(bareLf).toMatch(/^HTTP\/1\.1 400/);
+    expect(bareLf).toContain('LISTENER_LINE_ENDING_INVALID');
+    const http2 = await rawExchange(system.port, 'GET / HTTP/2.0\r\nHost: x\r\n\r\n');
+    expect(http2).toMatch(/^HTTP\/1\.1 505/);
+    const twoHosts = await rawExchange(system.port, 'GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n');
+    expect(twoHosts).toMatch(/^HTTP\/1\.1 400/);
+    expect(twoHosts).toContain('LISTENER_HOST_INVALID');
+    expect(twoHosts.toLowerCase()).toContain('connection: close');
+    const errLog = join(system.dir, 'logs/HTTPERR/httperr1.log');
+    const httperr = await eventually(async () => {
+      const text = await readFile(errLog, 'utf8').catch(() => '');
+      return text.includes('400 - Invalid_CR/LF') && text.includes('400 - Hostname') ? text : undefined;
+    }, 'HTTPERR lines for the bare LF and the second Host');
+    expect(httperr).toMatch(/ 505 - Version_N\/S /);
   });
 
   it('writes filtering denials to the site W3C log with their substatus, and http.sys rejections to HTTPERR', async () => {
