@@ -148,7 +148,7 @@ export const ApplicationPoolSchema = Type.Object(
       maximum: 4096,
       default: 16,
       description:
-        'w3pool: requests one worker process executes at once. Measured best at about 1/4 to 1/2 of the requests in flight (docs/architecture.md). Default 16.',
+        'w3pool: requests one application domain of a worker process runs at once (each application of the pool takes its own requests from the queue). Measured best at about 1/4 to 1/2 of the requests in flight (docs/architecture.md). Default 16.',
     }),
     processModel,
     recycling,

@@ -1,92 +1,68 @@
-import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import {
-  QUEUE_KEY_PREFIX,
-  encodeMessage,
-  poolQueueName,
-  queueDepthKey,
-  replyChannel,
-  type ErrorCode,
-  type RequestJob,
-} from '@w3pool/protocol';
+import type { HeldRequest, PoolQueue } from '@w3pool/pool-queue';
+import { encodeToListener, replyChannel } from '@w3pool/protocol';
+import { consumerPrefix } from '../worker-id.js';
+
+/** What becomes of a request a dead worker was running. */
+export type Settlement = 'requeue' | 'fail';
 
 /**
- * Requests that were running on a worker process that died. They are found in the pool queue itself: the
- * active jobs whose BullMQ lock token carries the dead worker's id (nothing crosses the IPC channel per
- * request). Each gets an immediate 502.3 through its listener (http.sys's Connection_Abandoned_By_AppPool),
- * never a hang; a GET or HEAD goes back to the front of the queue once instead, when the pool allows it
- * (retryGetOnCrash).
+ * A GET or HEAD goes back to the front of the queue once, when the pool allows it (retryGetOnCrash); any
+ * other request, or one already re-queued, is answered 502.3: it may be what killed the worker.
+ */
+export function settlementFor(held: HeldRequest, retryGetOnCrash: boolean): Settlement {
+  const idempotent = held.job.method === 'GET' || held.job.method === 'HEAD';
+  return retryGetOnCrash && idempotent && !held.retried ? 'requeue' : 'fail';
+}
+
+/**
+ * Requests that were running on a worker process that died. The pool queue holds them under the worker's
+ * queue consumers (`<workerId>.<n>`, one per application domain), so nothing crossed the IPC channel per
+ * request: settleDeadWorker forgets those consumers, puts back what they had taken but not started, and
+ * returns what they were running. Each of those gets an immediate 502.3 through its listener (http.sys's
+ * Connection_Abandoned_By_AppPool), never a hang, or is re-queued once (see settlementFor).
  */
 export class AbandonedRequests {
-  private readonly queue: Queue;
-  private readonly retried = new Set<string>();
-
   constructor(
-    private readonly redis: Redis,
-    private readonly pool: string,
+    private readonly queue: PoolQueue,
+    /** Where the 502.3 answers are published (the host's control connection). */
+    private readonly publisher: Redis,
     private readonly log: Logger,
-  ) {
-    this.queue = new Queue(poolQueueName(pool), { connection: redis, prefix: QUEUE_KEY_PREFIX });
-  }
+  ) {}
 
-  /** Settle every job the worker with this BullMQ worker id held. */
-  async settle(queueWorkerId: string | undefined, pid: number, retryGetOnCrash: boolean): Promise<number> {
-    if (!queueWorkerId) return 0;
-    const base = `${QUEUE_KEY_PREFIX}:${poolQueueName(this.pool)}`;
-    const active = await this.redis.lrange(`${base}:active`, 0, -1);
-    const held: RequestJob[] = [];
-    await Promise.all(
-      active.map(async (jobId) => {
-        const [lock, data] = await Promise.all([
-          this.redis.get(`${base}:${jobId}:lock`),
-          this.redis.hget(`${base}:${jobId}`, 'data'),
-        ]);
-        if (!lock?.startsWith(`${queueWorkerId}:`) || !data) return;
-        held.push(JSON.parse(data) as RequestJob);
-        // Its worker is gone: nobody will finish it, and BullMQ must not run it again (maxStalledCount 0).
-        await this.redis.del(`${base}:${jobId}:lock`);
-      }),
-    );
-    await Promise.all(held.map((job) => this.settleOne(job, pid, retryGetOnCrash)));
+  /** Settle everything the worker with this id held; resolves with how many requests it was running. */
+  async settle(workerId: string, pid: number, retryGetOnCrash: boolean): Promise<number> {
+    const held = await this.queue.settleDeadWorker(consumerPrefix(workerId));
+    await Promise.all(held.map((request) => this.settleOne(request, pid, retryGetOnCrash)));
     return held.length;
   }
 
-  async close(): Promise<void> {
-    await this.queue.close();
-  }
-
-  private async settleOne(request: RequestJob, pid: number, retryGetOnCrash: boolean): Promise<void> {
-    const idempotent = request.method === 'GET' || request.method === 'HEAD';
-    if (retryGetOnCrash && idempotent && !this.retried.has(request.id)) {
-      this.retried.add(request.id);
-      if (this.retried.size > 10_000) this.retried.delete(this.retried.values().next().value as string);
+  private async settleOne(held: HeldRequest, pid: number, retryGetOnCrash: boolean): Promise<void> {
+    const { job } = held;
+    if (settlementFor(held, retryGetOnCrash) === 'requeue') {
       try {
-        await this.redis.incr(queueDepthKey(this.pool));
-        await this.queue.add('request', request, {
-          lifo: true,
-          removeOnComplete: true,
-          removeOnFail: true,
-        });
-        this.log.warn(
-          { id: request.id, url: request.rawUrl, pid },
-          'request re-queued after its worker died',
-        );
+        await this.queue.requeue(held);
+        this.log.warn({ id: job.id, url: job.rawUrl, pid }, 'request re-queued after its worker died');
         return;
       } catch (error) {
-        this.log.error({ err: error, id: request.id }, 'could not re-queue; answering 502.3');
+        this.log.error({ err: error, id: job.id }, 'could not re-queue; answering 502.3');
       }
     }
-    const code: ErrorCode = 'WORKER_PROCESS_FAILED';
     this.log.warn(
-      { id: request.id, method: request.method, url: request.rawUrl, pid },
+      { id: job.id, method: job.method, url: job.rawUrl, pid },
       'request abandoned by its worker (502.3)',
     );
-    await this.redis
-      .publish(
-        replyChannel(request.replyTo),
-        encodeMessage({ t: 'fail', id: request.id, code, worker: { pool: this.pool, pid, control: '' } }),
-      )
-      .catch((error: unknown) => this.log.error({ err: error, id: request.id }, '502 not delivered'));
+    const fail = encodeToListener([
+      {
+        t: 'fail',
+        id: job.id,
+        code: 'WORKER_PROCESS_FAILED',
+        worker: { pool: this.queue.pool, pid, control: '' },
+      },
+    ]);
+    await this.publisher
+      .publish(replyChannel(job.replyTo), fail)
+      .catch((error: unknown) => this.log.error({ err: error, id: job.id }, '502.3 not delivered'));
   }
 }

@@ -1,25 +1,27 @@
 import { writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { followConfig, type PublishedConfig } from '@w3pool/config';
+import { followConfig, type ApplicationPool, type PublishedConfig } from '@w3pool/config';
+import { PoolQueue, watchDemand } from '@w3pool/pool-queue';
 import {
   POOL_STATE_KEY,
   STATE_CHANNEL,
   WAS_INBOX_CHANNEL,
   W3poolError,
   hostCommandChannel,
+  hostCommandCodec,
   parseRuntimeState,
-  queueWaitListKey,
-  type HostCommand,
-  type PoolFailureNotice,
+  poolFailureNoticeCodec,
 } from '@w3pool/protocol';
+import { createRedis, redisReady } from '@w3pool/runtime';
+import { OutageLog } from '../redis-outage.js';
 import { AbandonedRequests } from './abandoned-requests.js';
-import { DemandWatcher } from './demand-watcher.js';
 import { EventLog } from './event-log.js';
 import { PoolSupervisor } from './pool-supervisor.js';
 import { ProcessRecords } from './process-records.js';
 import { RapidFailWindow } from './rapid-fail.js';
+import { workerIdFactory } from '../worker-id.js';
 
 export interface PoolHostOptions {
   redisUrl: string;
@@ -42,35 +44,81 @@ const TICK_MS = 1000;
 
 /**
  * The pool host's composition root: one per application pool per container. It follows the pool's
- * configuration and runtime state, and its supervisor runs the pool's worker processes.
+ * configuration and runtime state, and its supervisor runs the pool's worker processes. The host never
+ * touches a request on its way: it only settles the ones a dead worker held, and wakes on demand.
  */
 export async function buildPoolHost(options: PoolHostOptions): Promise<PoolHost> {
   const { pool, log } = options;
-  const redis = new Redis(options.redisUrl, { maxRetriesPerRequest: null });
-  const subscriber = new Redis(options.redisUrl, { maxRetriesPerRequest: null });
-  const events = new EventLog(redis, pool, log);
-  const abandoned = new AbandonedRequests(redis, pool, log);
+  const outage = new OutageLog(log);
+  // Admin calls fail at once while Redis is away (the tick retries); subscriptions come back by themselves.
+  const redis = outage.watch(createRedis(options.redisUrl, 'control'), 'control');
+  const subscriber = outage.watch(createRedis(options.redisUrl, 'subscriber'), 'subscriber');
+  await redisReady(redis);
+  const queue = new PoolQueue(redis, pool);
   const supervisor = new PoolSupervisor({
     poolName: pool,
     entry: W3WP_ENTRY,
     env: { ...process.env, W3POOL_EXIT_WITH_PARENT: '' },
-    events,
+    events: new EventLog(redis, pool, log),
     failures: new RapidFailWindow(300_000, 5),
-    abandoned,
+    abandoned: new AbandonedRequests(queue, redis, log),
     records: new ProcessRecords(redis, pool),
-    waiting: () => redis.llen(queueWaitListKey(pool)),
+    newWorkerId: workerIdFactory(),
+    waiting: () => queue.depth(),
     onRapidFail: (failures) => {
-      const notice: PoolFailureNotice = { kind: 'rapid-fail', pool, failures };
       redis
-        .publish(WAS_INBOX_CHANNEL, JSON.stringify(notice))
+        .publish(WAS_INBOX_CHANNEL, poolFailureNoticeCodec.encode({ kind: 'rapid-fail', pool, failures }))
         .catch((error: unknown) => log.error({ err: error }, 'rapid-fail notice not sent to WAS'));
     },
     log,
   });
 
+  const follower = await followPool(options.redisUrl, pool, supervisor, log);
+  const closeSignals = await followSignals(redis, subscriber, pool, supervisor, follower, log);
+  await supervisor.demandIfWaiting();
+
+  const tick = setInterval(() => {
+    supervisor.tick().catch((error: unknown) => log.error({ err: error }, 'supervisor tick failed'));
+    if (options.heartbeatFile && redis.status === 'ready') {
+      writeFile(options.heartbeatFile, String(Date.now())).catch((error: unknown) =>
+        log.warn({ err: error }, 'heartbeat file not written'),
+      );
+    }
+  }, TICK_MS);
+
+  const settings = follower.settings();
+  log.info(
+    { startMode: settings.startMode, maxProcesses: settings.processModel.maxProcesses },
+    'pool host ready',
+  );
+  return {
+    supervisor,
+    close: async () => {
+      clearInterval(tick);
+      await closeSignals();
+      await supervisor.close();
+      await follower.close();
+      subscriber.disconnect();
+      await redis.quit().catch(() => redis.disconnect());
+    },
+  };
+}
+
+interface PoolFollower {
+  settings(): ApplicationPool;
+  close(): Promise<void>;
+}
+
+/** The pool's settings from WAS's published configuration: the first version configures the supervisor. */
+async function followPool(
+  redisUrl: string,
+  pool: string,
+  supervisor: PoolSupervisor,
+  log: Logger,
+): Promise<PoolFollower> {
   const poolOf = (published: PublishedConfig) =>
     published.config.applicationPools.find((p) => p.name === pool);
-  const follower = followConfig(options.redisUrl, {
+  const follower = followConfig(redisUrl, {
     onChange: (next, previous) => {
       if (!previous) return;
       const settings = poolOf(next);
@@ -84,72 +132,63 @@ export async function buildPoolHost(options: PoolHostOptions): Promise<PoolHost>
   const settings = poolOf(first);
   if (!settings) {
     await follower.close();
-    redis.disconnect();
-    subscriber.disconnect();
     throw new W3poolError(
       'WORKER_POOL_NOT_CONFIGURED',
       `pool "${pool}" is not in /applicationPools (configuration version ${first.version})`,
     );
   }
   supervisor.configure(settings);
+  return {
+    settings: () => poolOf(follower.current() ?? first) ?? settings,
+    close: () => follower.close(),
+  };
+}
 
-  // Runtime state: stopped by an administrator or by rapid-fail protection, started again through WAS.
+/**
+ * What the host hears from Redis: the pool's runtime state (stopped by an administrator or by rapid-fail
+ * protection, started again through WAS), recycle commands, and demand (startMode OnDemand: a request was
+ * queued while no worker takes from the queue). Returns a function that stops listening.
+ */
+async function followSignals(
+  redis: Redis,
+  subscriber: Redis,
+  pool: string,
+  supervisor: PoolSupervisor,
+  follower: PoolFollower,
+  log: Logger,
+): Promise<() => Promise<void>> {
   const readState = async () => {
     const json = await redis.hget(POOL_STATE_KEY, pool);
     const state = json ? parseRuntimeState(json) : undefined;
-    const config = poolOf(follower.current() ?? first);
     const stopped = state
       ? state.state === 'Stopped'
         ? (state.reason ?? 'Disabled')
         : undefined
-      : config?.autoStart === false
+      : follower.settings().autoStart === false
         ? 'Disabled'
         : undefined;
     supervisor.setStopped(stopped);
   };
+  const refreshState = () => {
+    readState().catch((error: unknown) => log.error({ err: error }, 'pool state not read'));
+  };
   subscriber.on('message', (channel: string, message: string) => {
-    if (channel === STATE_CHANNEL) {
-      readState().catch((error: unknown) => log.error({ err: error }, 'pool state not read'));
-    } else if (channel === hostCommandChannel(pool)) {
-      const command = JSON.parse(message) as HostCommand;
-      if (command.kind === 'recycle') supervisor.recycleAll('OnDemand');
+    if (channel === STATE_CHANNEL) refreshState();
+    else if (channel === hostCommandChannel(pool)) {
+      try {
+        const command = hostCommandCodec.decode(message);
+        if (command.kind === 'recycle') supervisor.recycleAll(command.reason);
+      } catch (error) {
+        log.warn({ err: error }, 'ignored a malformed host command');
+      }
     }
   });
   await subscriber.subscribe(STATE_CHANNEL, hostCommandChannel(pool));
+  // A state change published while Redis was away would be missed: read it again once both connections are
+  // back (whichever is ready last succeeds; the control connection refuses calls until it is).
+  subscriber.on('ready', refreshState);
+  redis.on('ready', refreshState);
   await readState();
-
-  const demand = new DemandWatcher(options.redisUrl, pool, () => supervisor.demand(), log);
-  const watchDemand = () =>
-    demand
-      .watch(supervisor.processes.length === 0)
-      .catch((error: unknown) => log.warn({ err: error }, 'demand watch not switched'));
-  supervisor.onProcessesChanged(() => void watchDemand());
-  await watchDemand();
-  await supervisor.demandIfWaiting();
-
-  const tick = setInterval(() => {
-    supervisor.tick().catch((error: unknown) => log.error({ err: error }, 'supervisor tick failed'));
-    if (options.heartbeatFile && redis.status === 'ready') {
-      writeFile(options.heartbeatFile, String(Date.now())).catch((error: unknown) =>
-        log.warn({ err: error }, 'heartbeat file not written'),
-      );
-    }
-  }, TICK_MS);
-
-  log.info(
-    { startMode: settings.startMode, maxProcesses: settings.processModel.maxProcesses },
-    'pool host ready',
-  );
-  return {
-    supervisor,
-    close: async () => {
-      clearInterval(tick);
-      await demand.close();
-      await supervisor.close();
-      await follower.close();
-      await abandoned.close();
-      subscriber.disconnect();
-      await redis.quit().catch(() => redis.disconnect());
-    },
-  };
+  // The queue publishes demand only while nobody consumes it, so listening always costs nothing under load.
+  return watchDemand(subscriber, pool, () => supervisor.demand());
 }

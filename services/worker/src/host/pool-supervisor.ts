@@ -19,7 +19,9 @@ export interface SupervisorDeps {
   failures: RapidFailWindow;
   abandoned: AbandonedRequests;
   records: ProcessRecords;
-  /** Requests waiting in the pool queue now (LLEN): the safety net behind the demand events. */
+  /** A new, unique W3POOL_WORKER_ID for each worker process started. */
+  newWorkerId: () => string;
+  /** Requests waiting in the pool queue now (its depth): the safety net behind the demand notices. */
   waiting: () => Promise<number>;
   /** Rapid-fail protection tripped: tell WAS, which stops the pool for every listener. */
   onRapidFail: (failures: Failure[]) => void;
@@ -46,17 +48,13 @@ export class PoolSupervisor {
   /** Slots held by a non-overlapped rotation between the old worker's exit and the new one's start. */
   private reserved = 0;
   private lastTick = Date.now();
-  private processesChanged: () => void = () => undefined;
+  /** Dead workers whose requests could not be settled yet (Redis was unreachable): worker id → pid. */
+  private readonly unsettled = new Map<string, number>();
 
   constructor(private readonly deps: SupervisorDeps) {}
 
   get processes(): readonly WorkerProcess[] {
     return [...this.workers, ...this.retiring];
-  }
-
-  /** Called when a worker process starts or exits (the demand watcher listens only while there is none). */
-  onProcessesChanged(listener: () => void): void {
-    this.processesChanged = listener;
   }
 
   /** Adopt the pool's settings; a change to them recycles the workers unless disallowRotationOnConfigChange. */
@@ -102,7 +100,7 @@ export class PoolSupervisor {
     this.spawn();
   }
 
-  /** Start a worker when requests wait and none serves: demand events can race with a state change. */
+  /** Start a worker when requests wait and none serves: demand notices can race with a state change. */
   async demandIfWaiting(): Promise<void> {
     if (this.workers.length + this.reserved > 0 || this.stopped || this.closing) return;
     if ((await this.deps.waiting().catch(() => 0)) > 0) this.demand();
@@ -113,12 +111,13 @@ export class PoolSupervisor {
     for (const worker of [...this.workers]) this.recycle(worker, reason);
   }
 
-  /** Once a second: recycle triggers, idle timeout, and the process records. */
+  /** Once a second: recycle triggers, idle timeout, the process records, and unsettled dead workers. */
   async tick(now = Date.now()): Promise<void> {
     const since = this.lastTick;
     this.lastTick = now;
     if (scheduleDue(this.pool, since, now)) this.recycleAll('Schedule');
     await this.demandIfWaiting();
+    for (const [workerId, pid] of [...this.unsettled]) await this.settleAbandoned({ workerId, pid });
     const idleMs = timeSpanToMs(this.pool.processModel.idleTimeout);
     await Promise.all(
       this.processes.map(async (worker) => {
@@ -170,6 +169,7 @@ export class PoolSupervisor {
   private spawn(): WorkerProcess {
     const pm = this.pool.processModel;
     const worker = new WorkerProcess(
+      this.deps.newWorkerId(),
       this.deps.entry,
       ['--pool', this.deps.poolName],
       this.workerEnv(),
@@ -183,11 +183,13 @@ export class PoolSupervisor {
       this.deps.log,
     );
     this.workers.push(worker);
-    this.processesChanged();
     // Workers of a garden started together recycle at staggered times.
     const peers = this.workers.filter((w) => w.state === 'Starting').length;
     this.stagger.set(worker, staggerFor(this.pool, peers - 1, pm.maxProcesses));
-    this.deps.log.info({ workerPid: worker.pid, processes: this.workers.length }, 'worker process starting');
+    this.deps.log.info(
+      { workerPid: worker.pid, workerId: worker.workerId, processes: this.workers.length },
+      'worker process starting',
+    );
     worker.on('ready', () =>
       this.deps.log.info(
         { workerPid: worker.pid, startupMs: Date.now() - worker.startedAt },
@@ -264,7 +266,6 @@ export class PoolSupervisor {
     this.workers = this.workers.filter((w) => w !== worker);
     worker.removeAllListeners();
     worker.orphan();
-    this.processesChanged();
     void this.deps.records.remove(worker).catch(() => undefined);
     this.deps.events.record('Orphaned', { pid: worker.pid, reason: 'PingFailure' });
     void this.settleAbandoned(worker);
@@ -287,11 +288,11 @@ export class PoolSupervisor {
   private onExit(worker: WorkerProcess, exit: WorkerExit): void {
     this.workers = this.workers.filter((w) => w !== worker);
     this.retiring.delete(worker);
-    this.processesChanged();
     this.stagger.delete(worker);
     void this.deps.records.remove(worker).catch(() => undefined);
-    // Killed after shutdownTimeLimit, or crashed: its clients get 502.3 now, not a hang.
-    if (!exit.expected || exit.killedFor === 'ShutdownTimeLimit') void this.settleAbandoned(worker);
+    // Crashed or killed: its clients get 502.3 now, not a hang. After a clean exit there is nothing to
+    // settle, unless its last calls could not reach Redis: then this puts back what it had not started.
+    void this.settleAbandoned(worker);
     if (exit.expected) {
       this.deps.log.info(
         { workerPid: worker.pid, code: exit.code, killedFor: exit.killedFor },
@@ -313,17 +314,18 @@ export class PoolSupervisor {
     this.fail(worker.pid, reason);
   }
 
-  private async settleAbandoned(worker: WorkerProcess): Promise<void> {
+  /** Answer (or re-queue) what a dead worker was running; kept for the next tick while Redis is away. */
+  private async settleAbandoned(worker: { workerId: string; pid: number }): Promise<void> {
+    const { workerId, pid } = worker;
     try {
-      const count = await this.deps.abandoned.settle(
-        worker.queueWorkerId,
-        worker.pid,
-        this.pool.retryGetOnCrash,
-      );
+      const count = await this.deps.abandoned.settle(workerId, pid, this.pool.retryGetOnCrash);
+      this.unsettled.delete(workerId);
       if (count > 0)
-        this.deps.log.warn({ workerPid: worker.pid, requests: count }, 'requests of a failed worker settled');
+        this.deps.log.warn({ workerPid: pid, requests: count }, 'requests of a failed worker settled');
     } catch (error) {
-      this.deps.log.error({ err: error, workerPid: worker.pid }, 'requests of a failed worker not settled');
+      if (!this.unsettled.has(workerId))
+        this.deps.log.error({ err: error, workerPid: pid }, 'requests of a failed worker not settled yet');
+      this.unsettled.set(workerId, pid);
     }
   }
 

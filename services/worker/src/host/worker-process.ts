@@ -1,7 +1,12 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
-import type { HostToWorker, RequestInFlight, WorkerToHost } from '../ipc-messages.js';
+import {
+  workerToHostCodec,
+  type HostToWorker,
+  type RequestInFlight,
+  type WorkerToHost,
+} from '@w3pool/protocol';
 
 export type WorkerState = 'Starting' | 'Running' | 'Stopping' | 'Stopped';
 
@@ -40,8 +45,6 @@ export class WorkerProcess extends EventEmitter<WorkerEvents> {
   requestsServed = 0;
   /** As of the worker's last report (once a second). */
   inFlight: RequestInFlight[] = [];
-  /** The prefix of the BullMQ lock token of every job this worker takes. */
-  queueWorkerId: string | undefined;
   lastActivityAt = Date.now();
   /** Round trip of the last answered ping, in ms. */
   lastPingMs: number | undefined;
@@ -54,6 +57,11 @@ export class WorkerProcess extends EventEmitter<WorkerEvents> {
   readonly exitedPromise: Promise<WorkerExit>;
 
   constructor(
+    /**
+     * Given at spawn time (W3POOL_WORKER_ID), so the queue consumers of a worker that dies even before it
+     * reports ready can be settled.
+     */
+    readonly workerId: string,
     entry: string,
     args: string[],
     env: NodeJS.ProcessEnv,
@@ -62,11 +70,11 @@ export class WorkerProcess extends EventEmitter<WorkerEvents> {
   ) {
     super();
     this.child = fork(entry, args, {
-      env,
+      env: { ...env, W3POOL_WORKER_ID: workerId },
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
       serialization: 'advanced',
     });
-    this.child.on('message', (message: WorkerToHost) => this.onMessage(message));
+    this.child.on('message', (message: unknown) => this.receive(message));
     this.exitedPromise = new Promise((resolve) => {
       this.child.once('exit', (code, signal) => {
         this.exited = true;
@@ -143,12 +151,24 @@ export class WorkerProcess extends EventEmitter<WorkerEvents> {
     this.child.unref();
   }
 
+  private receive(raw: unknown): void {
+    let message: WorkerToHost;
+    try {
+      message = workerToHostCodec.check(raw);
+    } catch (error) {
+      this.log.warn({ err: error, pid: this.pid }, 'ignored a malformed message from a worker process');
+      return;
+    }
+    this.onMessage(message);
+  }
+
   private onMessage(message: WorkerToHost): void {
     switch (message.type) {
       case 'ready':
         if (this.state !== 'Starting') return;
+        if (message.workerId !== this.workerId)
+          this.log.warn({ pid: this.pid, reported: message.workerId }, 'worker reported another id');
         this.state = 'Running';
-        this.queueWorkerId = message.queueWorkerId;
         this.lastActivityAt = Date.now();
         this.clearTimers();
         if (this.timings.pingingEnabled) this.startPinging();

@@ -3,21 +3,23 @@ import type { Logger } from 'pino';
 import { decodeToWorker, workerControlChannel, type ToWorker } from '@w3pool/protocol';
 
 /**
- * This worker process's control channel: listeners send request-body chunks, acknowledgements of response
- * bytes written and cancellations here, addressed by request id. Each request in execution registers for
- * its id and unregisters when it ends, so a late message for a finished request is simply dropped.
+ * An application domain's control channel: listeners send request-body chunks, acknowledgements of response
+ * bytes written and cancellations here, addressed by request id, several to a message (everything one
+ * listener had for this domain in one turn). Each request in execution registers for its id and
+ * unregisters when it ends, so a late message for a finished request is simply dropped.
  */
 export class ControlChannel {
   private readonly routes = new Map<string, (message: ToWorker) => void>();
 
   constructor(
     private readonly subscriber: Redis,
-    readonly workerId: string,
+    /** The id listeners address: the domain's queue consumer id, unique per domain. */
+    readonly id: string,
     private readonly log: Logger,
   ) {}
 
   get channel(): string {
-    return workerControlChannel(this.workerId);
+    return workerControlChannel(this.id);
   }
 
   async start(): Promise<void> {
@@ -33,14 +35,15 @@ export class ControlChannel {
     this.routes.delete(id);
   }
 
-  private deliver(raw: Buffer): void {
-    let message: ToWorker;
+  /** One published batch, in the order the listener sent it. */
+  deliver(raw: Buffer): void {
+    let batch: ToWorker[];
     try {
-      message = decodeToWorker(raw);
+      batch = decodeToWorker(raw);
     } catch (error) {
       this.log.warn({ err: error }, 'dropped a malformed control message');
       return;
     }
-    this.routes.get(message.id)?.(message);
+    for (const message of batch) this.routes.get(message.id)?.(message);
   }
 }

@@ -1,7 +1,19 @@
-import type { HostToWorker, RequestInFlight, WorkerToHost } from '../ipc-messages.js';
+import type { Logger } from 'pino';
+import {
+  hostToWorkerCodec,
+  type HostToWorker,
+  type RequestInFlight,
+  type WorkerToHost,
+} from '@w3pool/protocol';
 
 /** How often the worker tells its host what it runs. */
 const STATS_MS = 1000;
+
+/** What the worker process runs, summed over its application domains. */
+export interface WorkerStats {
+  served: number;
+  inFlight: RequestInFlight[];
+}
 
 /**
  * This worker process's side of the IPC channel to its pool host: it answers pings from the main event
@@ -10,17 +22,31 @@ const STATS_MS = 1000;
  */
 export class HostLink {
   private stopHandler: (() => void) | undefined;
-  private readonly inFlight = new Map<string, RequestInFlight>();
-  private served = 0;
   private reporting: NodeJS.Timeout | undefined;
   private healthy: () => Promise<void> = () => Promise.resolve();
+  private stats: () => WorkerStats = () => ({ served: 0, inFlight: [] });
 
-  constructor() {
-    process.on('message', (message: HostToWorker) => {
-      if (message.type === 'ping') {
+  constructor(private readonly log: Logger) {
+    process.on('message', (message: unknown) => this.receive(message));
+  }
+
+  /** A message from the host, as IPC delivered it: checked before it is believed. */
+  receive(raw: unknown): void {
+    let message: HostToWorker;
+    try {
+      message = hostToWorkerCodec.check(raw);
+    } catch (error) {
+      this.log.warn({ err: error }, 'ignored a malformed message from the pool host');
+      return;
+    }
+    switch (message.type) {
+      case 'ping':
         void this.healthy().then(() => this.send({ type: 'pong', seq: message.seq }));
-      } else if (message.type === 'stop') this.stopHandler?.();
-    });
+        return;
+      case 'stop':
+        this.stopHandler?.();
+        return;
+    }
   }
 
   /**
@@ -31,8 +57,9 @@ export class HostLink {
     this.healthy = check;
   }
 
-  get attached(): boolean {
-    return typeof process.send === 'function';
+  /** Where the once-a-second report comes from. */
+  reportFrom(stats: () => WorkerStats): void {
+    this.stats = stats;
   }
 
   onStop(handler: () => void): void {
@@ -44,23 +71,17 @@ export class HostLink {
     process.on('disconnect', handler);
   }
 
-  ready(queueWorkerId: string): void {
-    this.send({ type: 'ready', queueWorkerId });
+  /** Every application domain takes requests: startupTimeLimit is met. */
+  ready(workerId: string): void {
+    this.send({ type: 'ready', workerId });
     this.reporting = setInterval(() => this.report(), STATS_MS);
     this.reporting.unref();
   }
 
-  begin(request: RequestInFlight): void {
-    this.inFlight.set(request.id, request);
-  }
-
-  end(id: string): void {
-    if (this.inFlight.delete(id)) this.served += 1;
-  }
-
   /** Report now (also on stop, so the host's last record is current). */
   report(): void {
-    this.send({ type: 'stats', served: this.served, inFlight: [...this.inFlight.values()] });
+    const { served, inFlight } = this.stats();
+    this.send({ type: 'stats', served, inFlight });
   }
 
   unhealthy(reason: string): void {

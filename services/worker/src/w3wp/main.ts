@@ -1,14 +1,17 @@
 import { pino } from 'pino';
 import { argument, stopOnSignals } from '@w3pool/runtime';
+import { workerIdFactory } from '../worker-id.js';
 import { buildWorker } from './app.js';
 import { HostLink } from './host-link.js';
 
 // w3wp: one worker process of one application pool, started and supervised by its pool host
-// (services/worker/src/host). REDIS_URL and --pool NAME say where.
+// (services/worker/src/host). REDIS_URL and --pool NAME say where; W3POOL_WORKER_ID is the id its host gave
+// it (a worker started by hand makes one up).
 const pool = argument('--pool') ?? process.env.W3POOL_POOL;
 const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const workerId = process.env.W3POOL_WORKER_ID || workerIdFactory()();
 const log = pino({ base: { service: 'w3wp', pool, pid: process.pid } });
-const host = new HostLink();
+const host = new HostLink(log);
 /** How long a worker whose host vanished may take to drain before it exits anyway. */
 const ORPHAN_EXIT_MS = 10_000;
 
@@ -18,7 +21,7 @@ if (!pool) {
 }
 
 try {
-  const worker = await buildWorker({ redisUrl, pool, log, host });
+  const worker = await buildWorker({ redisUrl, pool, workerId, log, host });
   await worker.start();
   // Stopping drains: requests in flight finish, then the extensions terminate. The host asks over IPC;
   // a signal does the same; a host that vanished leaves nobody to supervise this process, so it stops too.

@@ -31,7 +31,8 @@ export class RequestBody {
     private readonly worker: WorkerIdentity,
     private readonly publish: (message: ToListener) => Promise<number>,
   ) {
-    this.preloaded = Buffer.from(job.body, 'base64');
+    // A view, not a copy: the pre-read bytes are only ever read.
+    this.preloaded = Buffer.from(job.body.buffer, job.body.byteOffset, job.body.byteLength);
     this.ended = job.bodyComplete;
   }
 
@@ -94,9 +95,12 @@ export class RequestBody {
     if (this.outstanding + this.buffered >= STREAM_WINDOW_BYTES / 2) return;
     const bytes = STREAM_WINDOW_BYTES - this.outstanding - this.buffered;
     this.outstanding += bytes;
-    void this.publish({ t: 'pull', id: this.job.id, bytes, worker: this.worker }).then((receivers) => {
-      if (receivers === 0) this.fail(new Error('the listener holding the client is gone'));
-    });
+    this.publish({ t: 'pull', id: this.job.id, bytes, worker: this.worker }).then(
+      (receivers) => {
+        if (receivers === 0) this.fail(new Error('the listener holding the client is gone'));
+      },
+      (error: unknown) => this.fail(new Error('the request body could not be asked for', { cause: error })),
+    );
   }
 
   private notify(): void {

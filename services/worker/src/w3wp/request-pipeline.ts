@@ -8,6 +8,7 @@ import type { StreamingResponse } from './streaming-response.js';
 import { resolveExtension } from './extension-loader.js';
 import { selectHandler } from './handler-mapping.js';
 import { mapPath } from './map-path.js';
+import { handlerHeaders } from './request-headers.js';
 
 interface LoadedHandler {
   handler?: Handler;
@@ -218,14 +219,6 @@ function toHandlerRequest(
   application: Application,
   physicalPath: string,
 ): HandlerRequest {
-  const headers = new Map<string, string>();
-  for (const [name, value] of job.headers) {
-    const previous = headers.get(name);
-    headers.set(
-      name,
-      previous === undefined ? value : `${previous}${name === 'cookie' ? '; ' : ', '}${value}`,
-    );
-  }
   const root = application.virtualDirectories.find((v) => v.path === '/')?.physicalPath ?? '';
   return {
     id: job.id,
@@ -234,7 +227,7 @@ function toHandlerRequest(
     path: job.path,
     query: job.query,
     httpVersion: job.httpVersion,
-    headers,
+    headers: handlerHeaders(job.headers),
     contentLength: job.bodyLength,
     preloadedBody: body.preloaded,
     bodyStream: () => body.stream(),

@@ -2,6 +2,7 @@ import type { HandlerResponse, KernelCachePolicy } from '@w3pool/extension-sdk';
 import {
   STREAM_CHUNK_BYTES,
   STREAM_WINDOW_BYTES,
+  type ErrorCode,
   type ResponseHeaders,
   type ToListener,
   type WorkerIdentity,
@@ -17,12 +18,16 @@ const DEFAULT_CACHE_MS = 120_000;
  * many small pieces still sends few messages) and flushed at once, so the client sees the first byte as soon
  * as the handler writes it. At most STREAM_WINDOW_BYTES may be unacknowledged by the listener; a handler that
  * awaits its writes is paced by the client's read speed, and neither Redis nor either process buffers more.
+ *
+ * The final message is only queued, not awaited: end() resolves as soon as it is handed over, so the request
+ * completes in the same turn and its completion leaves in the same exchange as its reply. Every other
+ * message is awaited, since flow control and a listener that is gone (nobody received it) depend on it.
  */
 export class StreamingResponse implements HandlerResponse {
   statusCode = 200;
   substatus = 0;
   readonly headers: ResponseHeaders = {};
-  errorCode: string | undefined;
+  errorCode: ErrorCode | undefined;
   kernelCache: KernelCachePolicy | undefined;
   /** Set when the final message carried a cacheable response. */
   cachedFor: number | undefined;
@@ -44,7 +49,8 @@ export class StreamingResponse implements HandlerResponse {
     private readonly worker: WorkerIdentity,
     /** Publishes to the listener; resolves with the number of receivers (0: the listener is gone). */
     private readonly publish: (message: ToListener) => Promise<number>,
-    private readonly onListenerGone: () => void,
+    /** Nobody received a message (no argument), or the final one could not be sent (the error). */
+    private readonly onListenerGone: (error?: unknown) => void,
     /** Watch the file behind a cacheable response; false when it cannot be, and then it is not cached. */
     private readonly trackFile: (file: string) => boolean = () => false,
   ) {}
@@ -120,11 +126,13 @@ export class StreamingResponse implements HandlerResponse {
   }
 
   /** The handler failed after the head went out: tell the listener to reset the client's connection. */
-  async abort(reason: string): Promise<void> {
+  abort(reason: string): Promise<void> {
     this.finished = true;
-    if (this.finalSent || this.cancelled) return;
-    this.finalSent = true;
-    await this.send({ t: 'abort', id: this.id, reason, worker: this.worker });
+    if (!this.finalSent && !this.cancelled) {
+      this.finalSent = true;
+      this.sendFinal({ t: 'abort', id: this.id, reason, worker: this.worker });
+    }
+    return Promise.resolve();
   }
 
   private append(chunk: Uint8Array | string): void {
@@ -160,7 +168,7 @@ export class StreamingResponse implements HandlerResponse {
       this.sent = true;
       this.finalSent = true;
       this.cachedFor = this.cacheLifetime();
-      await this.send(this.head(body, true));
+      this.sendFinal(this.head(body, true));
       return;
     }
     let offset = 0;
@@ -168,27 +176,25 @@ export class StreamingResponse implements HandlerResponse {
       const piece = body.subarray(offset, offset + STREAM_CHUNK_BYTES);
       offset += piece.length;
       const last = final && offset >= body.length;
-      if (!this.sent) {
-        this.sent = true;
-        await this.send(this.head(piece, last));
+      const message = this.sent ? this.data(piece, last) : this.head(piece, last);
+      this.sent = true;
+      if (last) {
+        this.finalSent = true;
+        this.sendFinal(message);
       } else {
-        this.seq += 1;
-        await this.send({
-          t: 'data',
-          id: this.id,
-          seq: this.seq,
-          chunk: piece,
-          final: last,
-          worker: this.worker,
-        });
+        await this.send(message);
+        this.unacked += piece.length;
       }
-      if (last) this.finalSent = true;
-      else this.unacked += piece.length;
       // A large end() or write() goes out no faster than the client reads it.
       while (!last && !this.cancelled && this.unacked > STREAM_WINDOW_BYTES) {
         await new Promise<void>((resolve) => this.waiters.push(resolve));
       }
     } while (offset < body.length && !this.cancelled);
+  }
+
+  private data(chunk: Uint8Array, final: boolean): ToListener {
+    this.seq += 1;
+    return { t: 'data', id: this.id, seq: this.seq, chunk, final, worker: this.worker };
   }
 
   private head(body: Uint8Array, final: boolean): ToListener {
@@ -227,6 +233,16 @@ export class StreamingResponse implements HandlerResponse {
       this.cancel();
       this.onListenerGone();
     }
+  }
+
+  /** Queue the last message of the response; its delivery is reported, not awaited. */
+  private sendFinal(message: ToListener): void {
+    this.publish(message).then(
+      (receivers) => {
+        if (receivers === 0) this.onListenerGone();
+      },
+      (error: unknown) => this.onListenerGone(error),
+    );
   }
 
   private release(): void {

@@ -1,41 +1,49 @@
 import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
-import type { RequestJob } from '@w3pool/protocol';
-import type { DomainData, DomainReport, DomainCommand } from './domain-messages.js';
+import { domainReportCodec, type DomainCommand, type DomainReport } from '@w3pool/protocol';
+import type { RunnerStats } from './request-runner.js';
+import type { DomainData } from './domain-data.js';
+
+export interface DomainEvents {
+  unhealthy(reason: string): void;
+  /**
+   * The thread ended: retired, or not (an uncaught error in an extension), in which case what it held must
+   * be answered and the application started again.
+   */
+  ended(domain: ApplicationDomain, code: number, retired: boolean): void;
+}
 
 /**
- * The main thread's handle on one application's domain thread: it passes requests in, learns when each is
- * done, and retires the thread when the application restarts. If the thread dies, the requests it held are
- * handed to `onAbandoned`, so none hangs.
+ * The main thread's handle on one application's domain thread. Requests never pass through here: the
+ * domain takes them from the queue itself. The main thread starts it, relays the host's pings, keeps its
+ * once-a-second figures, and retires it when the application restarts.
  */
 export class ApplicationDomain {
   private readonly thread: Worker;
-  private readonly pending = new Map<string, { job: RequestJob; done: () => void }>();
   private readonly readyPromise: Promise<boolean>;
+  private retiring = false;
+  private wasReady = false;
   private dead = false;
   private pingSeq = 0;
   private readonly pongs = new Map<number, () => void>();
+  /** As of its last report. */
+  stats: RunnerStats = { served: 0, inFlight: [] };
   readonly exited: Promise<void>;
 
   constructor(
     entry: URL,
     readonly data: DomainData,
-    onUnhealthy: (reason: string) => void,
-    private readonly onAbandoned: (jobs: RequestJob[]) => void,
+    events: DomainEvents,
     private readonly log: Logger,
   ) {
     this.thread = new Worker(entry, { workerData: data });
     this.readyPromise = new Promise((resolve) => {
-      this.thread.on('message', (message: DomainReport) => {
-        if (message.type === 'ready') resolve(true);
-        else if (message.type === 'done') {
-          const entry = this.pending.get(message.id);
-          this.pending.delete(message.id);
-          entry?.done();
-        } else if (message.type === 'pong') {
-          this.pongs.get(message.seq)?.();
-          this.pongs.delete(message.seq);
-        } else if (message.type === 'unhealthy') onUnhealthy(message.reason);
+      this.thread.on('message', (raw: unknown) => {
+        const report = this.check(raw);
+        if (report?.type === 'ready') {
+          this.wasReady = true;
+          resolve(true);
+        } else if (report) this.onReport(report, events);
       });
       this.thread.once('exit', () => resolve(false));
     });
@@ -45,15 +53,7 @@ export class ApplicationDomain {
     this.exited = new Promise((resolve) => {
       this.thread.once('exit', (code) => {
         this.dead = true;
-        if (this.pending.size > 0) {
-          this.log.error(
-            { app: data.appPath, code, requests: this.pending.size },
-            'application domain ended with requests in it',
-          );
-          this.onAbandoned([...this.pending.values()].map((p) => p.job));
-          for (const entry of this.pending.values()) entry.done();
-          this.pending.clear();
-        }
+        events.ended(this, code, this.retiring);
         resolve();
       });
     });
@@ -63,24 +63,18 @@ export class ApplicationDomain {
     return !this.dead;
   }
 
-  get inFlight(): number {
-    return this.pending.size;
+  /** It loaded its extensions and took requests at some point. */
+  get becameReady(): boolean {
+    return this.wasReady;
   }
 
-  /** True once the domain has loaded its extensions; false if it died first. */
+  get consumerId(): string {
+    return this.data.consumerId;
+  }
+
+  /** True once the domain has loaded its extensions and takes requests; false if it died first. */
   ready(): Promise<boolean> {
     return this.readyPromise;
-  }
-
-  async execute(job: RequestJob): Promise<void> {
-    if (!(await this.readyPromise) || this.dead) {
-      this.onAbandoned([job]);
-      return;
-    }
-    await new Promise<void>((done) => {
-      this.pending.set(job.id, { job, done });
-      this.post({ type: 'execute', job });
-    });
   }
 
   /** Resolves when the domain thread answers (at once if it is gone): its event loop is not blocked. */
@@ -95,11 +89,36 @@ export class ApplicationDomain {
     });
   }
 
-  /** Finish what is in the domain on its current code, then end the thread. */
+  /** Stop its taking, let it finish what is in it on its current code, then end the thread. */
   async retire(): Promise<void> {
     if (this.dead) return;
+    this.retiring = true;
     this.post({ type: 'retire' });
     await this.exited;
+  }
+
+  private check(raw: unknown): DomainReport | undefined {
+    try {
+      return domainReportCodec.check(raw);
+    } catch (error) {
+      this.log.warn({ err: error, app: this.data.appPath }, 'ignored a malformed domain report');
+      return undefined;
+    }
+  }
+
+  private onReport(report: Exclude<DomainReport, { type: 'ready' }>, events: DomainEvents): void {
+    switch (report.type) {
+      case 'pong':
+        this.pongs.get(report.seq)?.();
+        this.pongs.delete(report.seq);
+        return;
+      case 'stats':
+        this.stats = { served: report.served, inFlight: report.inFlight };
+        return;
+      case 'unhealthy':
+        events.unhealthy(report.reason);
+        return;
+    }
   }
 
   private post(message: DomainCommand): void {

@@ -1,74 +1,42 @@
-import { randomBytes } from 'node:crypto';
-import { hostname } from 'node:os';
 import { parentPort, threadId, workerData } from 'node:worker_threads';
-import { Redis } from 'ioredis';
 import { pino } from 'pino';
-import { CACHE_INVALIDATION_CHANNEL } from '@w3pool/protocol';
-import { AppOffline } from '../app-offline.js';
-import { CacheDependencies } from '../cache-dependencies.js';
-import { ControlChannel } from '../control-channel.js';
-import { extensionLogger } from '../extension-logger.js';
-import { RequestPipeline } from '../request-pipeline.js';
-import type { DomainData, DomainReport, DomainCommand } from './domain-messages.js';
-import { executeRequest } from './request-execution.js';
+import { domainCommandCodec, type DomainCommand, type DomainReport } from '@w3pool/protocol';
+import { buildDomain } from './domain-app.js';
+import { domainData } from './domain-data.js';
 
 // One application's domain: a worker thread with its own module graph (so its extensions load afresh when
-// it restarts) and its own Redis connections. The composition root of the thread.
-const data = workerData as DomainData;
-const port = parentPort!;
+// it restarts), its own Redis connections and its own queue consumer. It runs until its main thread
+// retires it; an uncaught error ends the thread, and the main thread answers what it held.
+if (!parentPort) throw new Error('an application domain runs in a worker thread (domain-main.ts)');
+const port = parentPort;
+const data = domainData(workerData);
 const send = (message: DomainReport) => port.postMessage(message);
 const log = pino({
   base: { service: 'w3wp', pool: data.pool, pid: process.pid, app: data.appPath, threadId },
 });
 
-const publisher = new Redis(data.redisUrl, { maxRetriesPerRequest: null });
-const subscriber = new Redis(data.redisUrl, { maxRetriesPerRequest: null });
-const control = new ControlChannel(
-  subscriber,
-  `${hostname()}-${process.pid}-${threadId}-${randomBytes(3).toString('hex')}`,
-  log,
-);
-const cacheDependencies = new CacheDependencies(publisher, log);
-const appOffline = new AppOffline((app) => {
-  publisher
-    .publish(
-      CACHE_INVALIDATION_CHANNEL,
-      JSON.stringify({ siteId: app.siteId, path: app.appPath, prefix: true }),
-    )
-    .catch((error: unknown) => log.warn({ err: error }, 'cache invalidation not published'));
-});
-const identity = { pool: data.pool, pid: process.pid, control: control.workerId };
-
-await control.start();
-const pipeline = await RequestPipeline.build(
-  data.published.config,
-  data.pool,
-  extensionLogger(log),
-  (reason) => send({ type: 'unhealthy', reason }),
-  appOffline,
-  { siteId: data.siteId, appPath: data.appPath },
-);
-
-let retiring = false;
-port.on('message', (message: DomainCommand) => {
-  if (message.type === 'ping') {
-    send({ type: 'pong', seq: message.seq });
-  } else if (message.type === 'execute') {
-    executeRequest(message.job, { pipeline, publisher, control, cacheDependencies, identity, log })
-      .catch((error: unknown) => log.error({ err: error, id: message.job.id }, 'request execution failed'))
-      .finally(() => send({ type: 'done', id: message.job.id }));
-  } else if (message.type === 'retire' && !retiring) {
-    retiring = true;
-    // Requests in flight finish here, on the old code; then the extensions terminate and the thread ends.
-    void pipeline
-      .retire()
-      .then(async () => {
-        cacheDependencies.close();
-        appOffline.close();
-        subscriber.disconnect();
-        await publisher.quit().catch(() => publisher.disconnect());
-      })
-      .finally(() => process.exit(0));
+const domain = await buildDomain(data, log, send);
+let retiring: Promise<void> | undefined;
+port.on('message', (raw: unknown) => {
+  let command: DomainCommand;
+  try {
+    command = domainCommandCodec.check(raw);
+  } catch (error) {
+    log.warn({ err: error }, 'ignored a malformed domain command');
+    return;
+  }
+  switch (command.type) {
+    case 'ping':
+      send({ type: 'pong', seq: command.seq });
+      return;
+    case 'retire':
+      retiring ??= domain
+        .retire()
+        .catch((error: unknown) => log.error({ err: error }, 'application domain did not retire cleanly'))
+        .finally(() => process.exit(0));
+      return;
   }
 });
+await domain.start();
+log.info({ consumer: data.consumerId, capacity: data.capacity }, 'application domain takes requests');
 send({ type: 'ready' });

@@ -1,43 +1,40 @@
-import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import {
-  encodeMessage,
-  replyChannel,
-  type RequestJob,
-  type ToListener,
-  type WorkerIdentity,
-} from '@w3pool/protocol';
+import { replyChannel, type RequestJob, type ToListener, type WorkerIdentity } from '@w3pool/protocol';
 import type { CacheDependencies } from '../cache-dependencies.js';
 import type { ControlChannel } from '../control-channel.js';
 import { RequestBody } from '../request-body.js';
 import type { RequestPipeline } from '../request-pipeline.js';
 import { StreamingResponse } from '../streaming-response.js';
+import type { RequestQueue } from './request-runner.js';
 
 /**
  * One request inside its application's domain: the body read on demand from the listener, the response
- * streamed to it, flow control and cancellation over this domain's control channel.
+ * streamed to it through the queue consumer (which batches each turn's replies per listener), flow control
+ * and cancellation over this domain's control channel.
  */
 export async function executeRequest(
   request: RequestJob,
   deps: {
     pipeline: RequestPipeline;
-    publisher: Redis;
+    queue: RequestQueue;
     control: ControlChannel;
     cacheDependencies: CacheDependencies;
     identity: WorkerIdentity;
     log: Logger;
   },
 ): Promise<void> {
-  const { publisher, control, cacheDependencies, identity, log } = deps;
+  const { queue, control, cacheDependencies, identity, log } = deps;
   const abort = new AbortController();
   const channel = replyChannel(request.replyTo);
-  const publish = (message: ToListener) => publisher.publish(channel, encodeMessage(message));
+  const publish = (message: ToListener) => queue.publish(channel, message);
   const response = new StreamingResponse(
     request.id,
     identity,
     publish,
-    () => {
-      log.warn({ id: request.id, listener: request.replyTo }, 'the listener holding the client is gone');
+    (error) => {
+      if (error === undefined)
+        log.warn({ id: request.id, listener: request.replyTo }, 'the listener holding the client is gone');
+      else log.error({ err: error, id: request.id }, 'the end of the response could not be sent');
       abort.abort(new Error('listener gone'));
     },
     (file) => cacheDependencies.track(file, { siteId: request.siteId, path: request.path }),
