@@ -5,9 +5,25 @@ import { ServiceProcess } from './service-process.js';
 export interface TestRedis {
   url: string;
   port: number;
+  /**
+   * Stop this redis-server and start a new one on the same port with the same flags: it comes back
+   * empty, as a Redis without persistence does. `whileDown` runs between the two.
+   */
+  restart(whileDown?: () => Promise<void>): Promise<void>;
   stop(): Promise<void>;
   [Symbol.asyncDispose](): Promise<void>;
 }
+
+const flags = (port: number) => [
+  '--port',
+  String(port),
+  '--bind',
+  '127.0.0.1',
+  '--save',
+  '',
+  '--appendonly',
+  'no',
+];
 
 /**
  * A private redis-server for one suite, on an ephemeral port, with nothing persisted. The suite stops it;
@@ -16,23 +32,48 @@ export interface TestRedis {
 export async function startRedis(): Promise<TestRedis> {
   for (let attempt = 1; ; attempt += 1) {
     const port = await freePort();
-    const child = spawn(
-      'redis-server',
-      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
-      {
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
-    const proc = new ServiceProcess(`redis:${port}`, child);
+    const started = await launch(port);
+    // Another process may have taken the port between freePort() and bind; try another one.
+    if (started === 'port busy' && attempt < 3) continue;
+    if (started === 'port busy') throw new Error(`redis-server: port ${port} in use`);
+    return handle(port, started);
+  }
+}
+
+function handle(port: number, first: ServiceProcess): TestRedis {
+  let current = first;
+  const stop = () => current.stop('SIGTERM');
+  const restart = async (whileDown?: () => Promise<void>) => {
+    await stop();
     try {
-      await proc.waitForLine(/Ready to accept connections/, 10_000);
-    } catch (error) {
-      await proc.stop('SIGKILL');
-      // Another process may have taken the port between freePort() and bind; try another one.
-      if (attempt < 3 && /Address already in use/.test(proc.output())) continue;
-      throw error;
+      await whileDown?.();
+    } finally {
+      current = await relaunch(port);
     }
-    const stop = () => proc.stop('SIGTERM');
-    return { url: `redis://127.0.0.1:${port}`, port, stop, [Symbol.asyncDispose]: stop };
+  };
+  return { url: `redis://127.0.0.1:${port}`, port, restart, stop, [Symbol.asyncDispose]: stop };
+}
+
+/** The same port again: it can be busy for a moment after the old process exits; retry briefly. */
+async function relaunch(port: number): Promise<ServiceProcess> {
+  const deadline = Date.now() + 5_000;
+  for (;;) {
+    const started = await launch(port);
+    if (started !== 'port busy') return started;
+    if (Date.now() > deadline) throw new Error(`redis-server: port ${port} still in use after restart`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+async function launch(port: number): Promise<ServiceProcess | 'port busy'> {
+  const child = spawn('redis-server', flags(port), { stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = new ServiceProcess(`redis:${port}`, child);
+  try {
+    await proc.waitForLine(/Ready to accept connections/, 10_000);
+    return proc;
+  } catch (error) {
+    await proc.stop('SIGKILL');
+    if (/Address already in use/.test(proc.output())) return 'port busy';
+    throw error;
   }
 }

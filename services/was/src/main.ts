@@ -2,6 +2,7 @@ import { pino } from 'pino';
 import { ConfigError } from '@w3pool/config';
 import { argument, stopOnSignals } from '@w3pool/runtime';
 import { buildWas } from './app.js';
+import { isRedisOutage } from './redis-outage.js';
 
 // WAS: owns the configuration and hands it to the listener and the pool workers.
 const configFile = argument('--config') ?? process.env.W3POOL_CONFIG ?? 'config/w3pool.yaml';
@@ -18,6 +19,11 @@ try {
   // SIGHUP re-reads the file, as WAS picks up applicationHost.config edits. A bad file is refused whole.
   process.on('SIGHUP', () => {
     was.config.load().catch((error: unknown) => {
+      if (isRedisOutage(error)) {
+        // Validated but not published: send SIGHUP again once Redis is back.
+        log.error({ err: error }, 'configuration not published: Redis is unreachable; the running one stays');
+        return;
+      }
       log.error(
         { err: error, issues: (error as ConfigError).issues },
         'configuration change refused; the running configuration is unchanged',

@@ -14,13 +14,30 @@ import {
   type StopReason,
 } from '@w3pool/protocol';
 import type { W3poolConfig } from '@w3pool/config';
+import { RuntimeStateMirror, type StateHash } from './runtime-state-mirror.js';
+import { Serial } from './serial.js';
 
 /**
  * appcmd start/stop for pools and sites, recorded in Redis where every listener follows it, and the live
  * state an administrator reads back: each pool's state and queue depth, each listener's counters.
+ * The states are mirrored in memory, so that a Redis that restarted empty gets them back (restoreState).
  */
 export class RuntimeControl {
+  private readonly mirror = new RuntimeStateMirror();
+  // A state set while the mirror is being written back must land after it, not be overwritten by it.
+  private readonly writes = new Serial();
+
   constructor(private readonly redis: Redis) {}
+
+  /** At start: the states an earlier WAS recorded. */
+  async loadState(): Promise<void> {
+    await this.mirror.load(this.redis);
+  }
+
+  /** After Redis came back without them: every pool and site state WAS recorded, written back. */
+  async restoreState(): Promise<{ pools: number; sites: number }> {
+    return this.writes.run(() => this.mirror.restore(this.redis));
+  }
 
   async setPool(
     name: string,
@@ -116,13 +133,18 @@ export class RuntimeControl {
   }
 
   private async set(
-    hash: string,
+    hash: StateHash,
     field: string,
     state: RuntimeState['state'],
     reason: StopReason = 'Disabled',
   ): Promise<RuntimeState> {
     const value: RuntimeState = { state, since: Date.now(), ...(state === 'Stopped' ? { reason } : {}) };
-    await this.redis.multi().hset(hash, field, JSON.stringify(value)).publish(STATE_CHANNEL, hash).exec();
-    return value;
+    const json = JSON.stringify(value);
+    return this.writes.run(async () => {
+      await this.redis.multi().hset(hash, field, json).publish(STATE_CHANNEL, hash).exec();
+      // Only once Redis has it: a stop that answered 503 (Redis down) must not come back later.
+      this.mirror.record(hash, field, json);
+      return value;
+    });
   }
 }

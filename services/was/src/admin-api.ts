@@ -1,0 +1,77 @@
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { W3poolError, errorCatalogue, type ErrorCode } from '@w3pool/protocol';
+import type { W3poolConfig } from '@w3pool/config';
+import type { ConfigOwner } from './config-owner.js';
+import type { RuntimeControl } from './runtime-control.js';
+import { isRedisOutage } from './redis-outage.js';
+import type { WasHttp } from './was-http.js';
+
+export interface AdminApiParts {
+  redis: Redis;
+  config: ConfigOwner;
+  control: RuntimeControl;
+  log: Logger;
+}
+
+/**
+ * The appcmd surface (/api/...): every route reads or writes Redis, so while Redis is away each answers
+ * 503 WAS_REDIS_UNAVAILABLE at once rather than waiting for a reconnect the caller cannot see.
+ */
+export function registerAdminApi(http: WasHttp, parts: AdminApiParts): void {
+  const { redis, control } = parts;
+  const live = (): W3poolConfig => {
+    const current = parts.config.current;
+    if (!current) throw new W3poolError('WAS_NOT_READY');
+    return current.config;
+  };
+  http.setErrorHandler((error, _request, reply) => {
+    const code = errorCodeOf(error, parts.log);
+    const { status, message } = errorCatalogue[code];
+    return reply.code(status).send({ code, message: error instanceof W3poolError ? error.message : message });
+  });
+  // Decided from the connection's state before any command is sent: one answer, whichever command is first.
+  http.addHook('onRequest', (request, _reply, done) => {
+    const down = request.url.startsWith('/api/') && redis.status !== 'ready';
+    done(down ? new W3poolError('WAS_REDIS_UNAVAILABLE', `(connection ${redis.status})`) : undefined);
+  });
+
+  // appcmd list apppool / list site, with the live state and queue depth.
+  http.get('/api/apppools', async () => control.pools(live()));
+  http.get('/api/sites', async () => control.sites(live()));
+  http.get('/api/listeners', async () => control.listeners());
+  http.get('/api/wp', async () => control.workerProcesses());
+  http.get<{ Querystring: { count?: string } }>('/api/events', async (request) =>
+    control.events(Math.min(1000, Number(request.query.count ?? 100) || 100)),
+  );
+
+  // appcmd start|stop apppool /apppool.name:X — every listener answers 503 Disabled while it is stopped.
+  http.post<{ Params: { name: string; action: string } }>('/api/apppools/:name/:action', async (request) => {
+    const { name, action } = request.params;
+    if (!live().applicationPools.some((p) => p.name === name))
+      throw new W3poolError('WAS_POOL_NOT_FOUND', name);
+    // appcmd recycle apppool: overlapped rotation of every worker of the pool.
+    if (action === 'recycle') return { name, ...(await control.recyclePool(name)) };
+    return { name, ...(await control.setPool(name, stateFor(action))) };
+  });
+  http.post<{ Params: { id: string; action: string } }>('/api/sites/:id/:action', async (request) => {
+    const id = Number(request.params.id);
+    if (!live().sites.some((s) => s.id === id))
+      throw new W3poolError('WAS_SITE_NOT_FOUND', request.params.id);
+    return { id, ...(await control.setSite(id, stateFor(request.params.action))) };
+  });
+}
+
+function errorCodeOf(error: unknown, log: Logger): ErrorCode {
+  if (error instanceof W3poolError) return error.code;
+  // Not logged: the connection's own listener has said once that Redis is unreachable.
+  if (isRedisOutage(error)) return 'WAS_REDIS_UNAVAILABLE';
+  log.error({ err: error }, 'admin API request failed');
+  return 'WAS_INTERNAL';
+}
+
+function stateFor(action: string): 'Started' | 'Stopped' {
+  if (action === 'start') return 'Started';
+  if (action === 'stop') return 'Stopped';
+  throw new W3poolError('WAS_UNKNOWN_ACTION', action);
+}

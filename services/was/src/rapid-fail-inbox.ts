@@ -1,0 +1,21 @@
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { WAS_INBOX_CHANNEL, type PoolFailureNotice } from '@w3pool/protocol';
+import type { RuntimeControl } from './runtime-control.js';
+
+/** Rapid-fail protection trips in a pool host; WAS records the pool as stopped, for every listener. */
+export async function followRapidFailInbox(
+  inbox: Redis,
+  control: RuntimeControl,
+  log: Logger,
+): Promise<void> {
+  await inbox.subscribe(WAS_INBOX_CHANNEL);
+  inbox.on('message', (_channel: string, message: string) => {
+    const notice = JSON.parse(message) as PoolFailureNotice;
+    if (notice.kind !== 'rapid-fail') return;
+    log.error({ pool: notice.pool, failures: notice.failures }, 'rapid-fail protection stopped the pool');
+    control
+      .setPool(notice.pool, 'Stopped', 'RapidFail')
+      .catch((error: unknown) => log.error({ err: error, pool: notice.pool }, 'pool state not recorded'));
+  });
+}
