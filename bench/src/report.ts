@@ -35,6 +35,7 @@ function casesTable(summaries: Summary[]): string {
       thousands(s.requestsPerSecond.max),
       fixed(s.p50Ms, 2),
       fixed(s.p99Ms, 2),
+      fixed(s.maxMs, 1),
       String(s.non2xx),
       String(s.socketErrors),
       ratio(s, at(LABELS.nodeHello)),
@@ -42,10 +43,21 @@ function casesTable(summaries: Summary[]): string {
       is4k ? ratio(s, at(LABELS.node4k)) : '–',
     ];
   });
-  const headers = ['case', 'conns', 'req/s', 'min', 'max', 'p50 ms', 'p99 ms', 'non-2xx', 'socket errors'];
+  const headers = [
+    'case',
+    'conns',
+    'req/s',
+    'min',
+    'max',
+    'p50 ms',
+    'p99 ms',
+    'slowest ms',
+    'non-2xx',
+    'socket errors',
+  ];
   return table([...headers, '× node hello', '× raw hop', '× node 4 KB'], rows, [
     'left',
-    ...Array<'right'>(11).fill('right'),
+    ...Array<'right'>(12).fill('right'),
   ]);
 }
 
@@ -133,7 +145,7 @@ export function renderTables(input: ReportInput): string {
   const { options } = input;
   const setup = `wrk -t1 --latency, ${options.runs} run(s) of ${options.seconds} s per case and connection count after a ${options.warmupSeconds} s warm-up.`;
   return [
-    `## Cases\n\n${setup} req/s is the median over the runs, with min and max; p50 and p99 are medians; errors are totals; ratios compare medians at the same connection count.\n\n${casesTable(summaries)}\n`,
+    `## Cases\n\n${setup} req/s is the median over the runs, with min and max; p50 and p99 are medians, slowest is the slowest request of any run; errors are totals; ratios compare medians at the same connection count.\n\n${casesTable(summaries)}\n`,
     `## CPU, % of one core\n\nFrom \`/proc/<pid>/stat\` (utime + stime) at the start and end of each run, over all runs. worker is every w3wp child of the pool host (the raw hop's worker for that case); listener is the node:http server in the node cases.\n\n${cpuTable(summaries, (c) => fixed(c.percent, 0))}\n`,
     `## CPU µs per request\n\nCPU time over all runs divided by the requests wrk completed; total includes wrk.\n\n${cpuTable(summaries, (c) => fixed(c.usPerRequest, 1))}\n`,
     `## Redis time per request\n\n\`INFO commandstats\` after a \`CONFIG RESETSTAT\` before each run: the usec of every command but INFO and CONFIG, per completed request. commandstats counts the time inside each command; the redis-server CPU (from /proc) adds networking and the event loop, but on a busy machine commandstats can exceed it, since a command's time includes moments the process was not on a core.\n\n${redisTable(summaries)}\n`,

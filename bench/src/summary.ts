@@ -27,6 +27,8 @@ export interface Summary {
   requestsPerSecond: Spread;
   p50Ms: number;
   p99Ms: number;
+  /** The slowest request of any run. */
+  maxMs: number;
   non2xx: number;
   socketErrors: number;
   requests: number;
@@ -65,6 +67,7 @@ export function summarize(measurement: Measurement): Summary {
     requestsPerSecond: spread(runs.map((r) => r.wrk.requestsPerSecond)),
     p50Ms: median(runs.map((r) => r.wrk.p50Ms)),
     p99Ms: median(runs.map((r) => r.wrk.p99Ms)),
+    maxMs: Math.max(...runs.map((r) => r.wrk.maxMs)),
     non2xx: runs.reduce((sum, r) => sum + r.wrk.non2xx, 0),
     socketErrors: runs.reduce((sum, r) => sum + r.wrk.socketErrors, 0),
     requests,

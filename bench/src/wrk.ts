@@ -8,6 +8,7 @@ export interface WrkResult {
   requestsPerSecond: number;
   p50Ms: number;
   p99Ms: number;
+  maxMs: number;
   non2xx: number;
   socketErrors: number;
   /** wrk's own CPU (user + system) in clock ticks. */
@@ -34,12 +35,15 @@ export async function runWrk(url: string, connections: number, seconds: number):
 /** The figures of wrk's `--latency` report. */
 export function parseWrk(stdout: string): Omit<WrkResult, 'cpuTicks'> {
   const number = (re: RegExp) => Number(re.exec(stdout)?.[1] ?? Number.NaN);
+  const toMs = (value: string | undefined, unit: string | undefined) =>
+    value === undefined ? Number.NaN : Number(value) * (unit === 'us' ? 0.001 : unit === 's' ? 1000 : 1);
   const latency = (pct: string) => {
     const m = new RegExp(`^\\s+${pct}%\\s+([\\d.]+)(us|ms|s)`, 'm').exec(stdout);
-    if (!m) return Number.NaN;
-    const value = Number(m[1]);
-    return m[2] === 'us' ? value / 1000 : m[2] === 's' ? value * 1000 : value;
+    return toMs(m?.[1], m?.[2]);
   };
+  // "    Latency   1.05ms  377.11us  12.18ms   87.50%": average, deviation, max. The max shows stalls the
+  // percentiles hide.
+  const max = /^\s+Latency\s+\S+\s+\S+\s+([\d.]+)(us|ms|s)/m.exec(stdout);
   const socketErrors = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(stdout);
   const requests = number(/^\s*(\d+) requests in /m);
   if (!Number.isFinite(requests)) throw new Error(`unexpected wrk output:\n${stdout}`);
@@ -48,6 +52,7 @@ export function parseWrk(stdout: string): Omit<WrkResult, 'cpuTicks'> {
     requestsPerSecond: number(/Requests\/sec:\s+([\d.]+)/),
     p50Ms: latency('50'),
     p99Ms: latency('99'),
+    maxMs: toMs(max?.[1], max?.[2]),
     non2xx: number(/Non-2xx or 3xx responses: (\d+)/) || 0,
     socketErrors: socketErrors ? socketErrors.slice(1).reduce((sum, n) => sum + Number(n), 0) : 0,
   };
