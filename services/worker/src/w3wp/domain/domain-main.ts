@@ -11,9 +11,12 @@ if (!parentPort) throw new Error('an application domain runs in a worker thread 
 const port = parentPort;
 const data = domainData(workerData);
 const send = (message: DomainReport) => port.postMessage(message);
-const log = pino({
-  base: { service: 'w3wp', pool: data.pool, pid: process.pid, app: data.appPath, threadId },
-});
+// Straight to the process's stdout, synchronously: a thread's own process.stdout is relayed through the
+// main thread, and a domain that ends (or dies) would lose its last lines, the ones that say why.
+const log = pino(
+  { base: { service: 'w3wp', pool: data.pool, pid: process.pid, app: data.appPath, threadId } },
+  pino.destination({ fd: 1, sync: true }),
+);
 
 const domain = await buildDomain(data, log, send);
 let retiring: Promise<void> | undefined;
