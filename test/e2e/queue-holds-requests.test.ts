@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
-import { QUEUE_KEY_PREFIX, poolQueueName } from '@w3pool/protocol';
+import { PoolQueue } from '@w3pool/pool-queue';
 import { httpRequest } from '../helpers/http-client.js';
-import { startSystem, workerPids, type RunningSystem } from '../helpers/system.js';
+import { eventually, startSystem, workerPids, type RunningSystem } from '../helpers/system.js';
 
 // The seed articles' reliability claim: http.sys keeps accepting and queueing while the worker is down,
 // and a restarted worker serves what waited.
@@ -23,12 +23,12 @@ describe('the pool queue holds requests while no worker runs', () => {
     const pending = httpRequest(`${system.baseUrl}/style.css`);
 
     // Wait until the listener has queued it (the state, not a sleep).
-    const waitKey = `${QUEUE_KEY_PREFIX}:${poolQueueName('DefaultAppPool')}:wait`;
-    const deadline = Date.now() + 5000;
-    while ((await redis.llen(waitKey)) < 1) {
-      if (Date.now() > deadline) throw new Error('the request never reached the pool queue');
-      await new Promise((resolve) => setImmediate(resolve));
-    }
+    const queue = new PoolQueue(redis, 'DefaultAppPool');
+    await eventually(
+      async () => ((await queue.depth()) === 1 ? true : undefined),
+      'the request in the pool queue',
+      5000,
+    );
 
     const host = await system.startWorker();
     const res = await pending;
