@@ -92,17 +92,24 @@ async function queueRequest(
   const queue = deps.queues.get(route.pool);
   const job = buildRequestJob(id, deps.listenerId, request, route, url, body);
   const entry = queue.entry(job);
-  if (!(await admit(deps, exchange, queue, entry, !body.complete))) return;
+  // Listen for the reply before the request is queued: a worker can take it the instant the script
+  // pushes it, and its reply can arrive before the script's own answer does.
+  const pending = track(deps, exchange, job, { queue, entry, pump, cacheKey });
+  if (!(await admit(deps, exchange, queue, entry, !body.complete))) {
+    deps.replies.forget(job.id);
+    return;
+  }
   deps.stats.queued += 1;
-  if (response.destroyed) {
+  if (response.destroyed && pending.state === 'Queued') {
     // The client left while the request was being admitted: take it back before a worker runs it.
+    deps.replies.forget(job.id);
     void queue.withdraw(entry).then(
       (where) => where.state === 'withdrawn' && clientReset(deps, exchange),
       () => undefined,
     );
     return;
   }
-  follow(deps, exchange, job, { queue, entry, pump, cacheKey });
+  follow(deps, exchange, pending);
 }
 
 /** admit+enqueue; on refusal the client is answered here (QueueFull, QueueUnreachable) and false returned. */
@@ -137,13 +144,12 @@ interface Queued {
   cacheKey: string | undefined;
 }
 
-/** From the queue to the answer: the PendingRequest, its response relay, and the events that drive it. */
-function follow(deps: IntakeDeps, exchange: Exchange, job: RequestJob, queued: Queued): void {
-  const { response } = exchange;
+/** The PendingRequest of a request about to be queued, its response relay, and its reply expectation. */
+function track(deps: IntakeDeps, exchange: Exchange, job: RequestJob, queued: Queued): PendingRequest {
   const route = exchange.route!;
   const relay = new ResponseRelay(
     job.id,
-    response,
+    exchange.response,
     (control, message) => deps.control.send(control, message),
     () => {
       pending.responded();
@@ -158,8 +164,15 @@ function follow(deps: IntakeDeps, exchange: Exchange, job: RequestJob, queued: Q
     lostGraceMs: LOST_GRACE_MS,
   });
   deps.replies.expect(job.id, (message) => pending.reply(message));
+  return pending;
+}
+
+/** Queued: from here to the answer, driven by the deadline, the client and the pool's state. */
+function follow(deps: IntakeDeps, exchange: Exchange, pending: PendingRequest): void {
+  if (pending.state === 'Settled') return; // answered already, before the queue's own answer came
+  const route = exchange.route!;
   deps.pending.add(pending, route.pool);
-  response.on('close', () => pending.clientGone());
+  exchange.response.on('close', () => pending.clientGone());
   pending.start();
   // The pool may have stopped while this request was on its way into the queue.
   const stopped = deps.state().states.poolStopped(route.pool);
