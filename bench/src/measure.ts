@@ -1,6 +1,8 @@
 import { performance } from 'node:perf_hooks';
+import type { ServiceProcess } from '@w3pool/test/helpers';
 import { CpuSampler, type ProcessRole } from './cpu-sampler.js';
 import type { BenchOptions, CaseName } from './options.js';
+import { assertRunning } from './processes.js';
 import type { RedisStats } from './redis-stats.js';
 import type { BenchResults, Label, Measurement, RunSample } from './results.js';
 import { runWrk, type WrkResult } from './wrk.js';
@@ -17,6 +19,8 @@ export interface MeasureTarget {
   label: Label;
   url: string;
   processes: ProcessRole[];
+  /** The processes the case started, which must all outlive every run. */
+  services: ServiceProcess[];
   redis?: RedisStats;
   /** Runs after the warm-up, before the measured runs: e.g. to confirm the warm-up hit the cache. */
   afterWarmup?: (warmup: WrkResult) => Promise<void>;
@@ -33,12 +37,12 @@ export async function measure(
   connections: number,
 ): Promise<Measurement> {
   const { options } = context;
-  const warmup = await runWrk(target.url, connections, options.warmupSeconds);
+  const warmup = await checkedWrk(target, connections, options.warmupSeconds, 'during the warm-up');
   await target.afterWarmup?.(warmup);
   const sampler = new CpuSampler(target.processes);
   const runs: RunSample[] = [];
   for (let run = 1; run <= options.runs; run += 1) {
-    const sample = await measureRun(sampler, target, connections, options.seconds);
+    const sample = await measureRun(sampler, target, connections, options.seconds, `during run ${run}`);
     runs.push(sample);
     process.stderr.write(
       `bench: ${target.label} -c${connections} run ${run}/${options.runs}: ${sample.wrk.requestsPerSecond.toFixed(0)} req/s, p50 ${sample.wrk.p50Ms.toFixed(2)} ms, p99 ${sample.wrk.p99Ms.toFixed(2)} ms, non-2xx ${sample.wrk.non2xx}, socket errors ${sample.wrk.socketErrors}\n`,
@@ -54,11 +58,12 @@ async function measureRun(
   target: MeasureTarget,
   connections: number,
   seconds: number,
+  during: string,
 ): Promise<RunSample> {
   await target.redis?.reset();
   const start = await sampler.sample();
   const startedAt = performance.now();
-  const wrk = await runWrk(target.url, connections, seconds);
+  const wrk = await checkedWrk(target, connections, seconds, during);
   // Sample first, then ask Redis: the run's window should end when wrk does.
   const end = await sampler.sample();
   const wallSeconds = (performance.now() - startedAt) / 1000;
@@ -66,6 +71,24 @@ async function measureRun(
   const cpuTicks = CpuSampler.between(start, end);
   cpuTicks.set('wrk', wrk.cpuTicks);
   return { wrk, wallSeconds, cpuTicks, redis };
+}
+
+/** wrk, then a check that every service survived it: wrk fails or counts errors when one did not. */
+async function checkedWrk(
+  target: MeasureTarget,
+  connections: number,
+  seconds: number,
+  during: string,
+): Promise<WrkResult> {
+  const what = `${during} of ${target.label} at ${connections} conns`;
+  try {
+    const result = await runWrk(target.url, connections, seconds);
+    assertRunning(target.services, what);
+    return result;
+  } catch (error) {
+    assertRunning(target.services, what);
+    throw error;
+  }
 }
 
 /** Measure one target at every connection count of the run. */

@@ -38,6 +38,23 @@ export class Cleanup {
   }
 }
 
+/**
+ * A case's figures mean nothing once one of its services has died (wrk then measures refused connections),
+ * so each measurement checks them. The error names the process, how it ended and its last error line.
+ */
+export function assertRunning(services: ServiceProcess[], during: string): void {
+  for (const service of services) {
+    if (service.running) continue;
+    const { exitCode, signalCode } = service.child;
+    const how = signalCode ? `on ${signalCode}` : `with code ${exitCode}`;
+    const errorLine = [...service.lines].reverse().find((line) => /error|exception|fatal/i.test(line));
+    const clue = errorLine
+      ? `last error line: ${errorLine}`
+      : `last line: ${service.lines.at(-1) ?? '(no output)'}`;
+    throw new Error(`${service.name} (pid ${service.pid}) exited ${how} ${during}; ${clue.slice(0, 400)}`);
+  }
+}
+
 /** SIGTERM, so services close their logs and children; SIGKILL if the process is still there after graceMs. */
 export async function stopProcess(proc: ServiceProcess, graceMs = 5_000): Promise<void> {
   if (!proc.running) return;

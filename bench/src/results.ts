@@ -59,7 +59,7 @@ export class BenchResults {
     const rest = lines.slice(1);
     const cause =
       rest.find((line) => /^(\w*Error|Error \[\w+\])\b.*:/.test(line)) ??
-      rest.find((line) => /Error\b|failed/i.test(line));
+      rest.find((line) => /Error\b|failed|unable to connect/i.test(line));
     const text = [lines[0] ?? 'unknown error', cause].filter((part) => part !== undefined).join(' / ');
     this.failures.push({ caseName, error: text.replaceAll('`', "'") });
   }

@@ -32,6 +32,7 @@ export async function runCacheCase(context: CaseContext): Promise<void> {
       label: LABELS.cache,
       url,
       processes: system.processes,
+      services: system.services,
       redis: system.redis,
       afterWarmup: async (warmup) => {
         if (checked) return;

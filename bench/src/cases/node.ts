@@ -11,10 +11,14 @@ export async function runNodeCase(context: CaseContext): Promise<void> {
     const server = startNode('plain-node', [benchScript('servers/plain-node.js'), String(port)], {});
     cleanup.add(() => stopProcess(server));
     await server.waitForLine(/plain node ready/);
-    const processes = [{ role: 'listener', pids: () => [server.pid] }];
+    const target = {
+      caseName: 'node' as const,
+      processes: [{ role: 'listener', pids: () => [server.pid] }],
+      services: [server],
+    };
     const base = `http://127.0.0.1:${port}`;
-    await measureAll(context, { caseName: 'node', label: LABELS.nodeHello, url: `${base}/`, processes });
-    await measureAll(context, { caseName: 'node', label: LABELS.node4k, url: `${base}/4k`, processes });
+    await measureAll(context, { ...target, label: LABELS.nodeHello, url: `${base}/` });
+    await measureAll(context, { ...target, label: LABELS.node4k, url: `${base}/4k` });
   } finally {
     await cleanup.run();
   }

@@ -35,6 +35,7 @@ export async function runRawHopCase(context: CaseContext): Promise<void> {
         { role: 'worker', pids: () => [worker.pid] },
         { role: 'redis', pids: () => [redisPid] },
       ],
+      services: [listener, worker],
       redis: stats,
     });
   } finally {

@@ -1,6 +1,7 @@
 import { rm } from 'node:fs/promises';
 import {
   eventually,
+  type ServiceProcess,
   freePort,
   httpRequest,
   siteConfig,
@@ -20,6 +21,8 @@ export interface W3poolSystem {
   redis: RedisStats;
   /** listener, worker (every w3wp child of the pool host), pool host, WAS and redis. */
   processes: ProcessRole[];
+  /** WAS, the listener and the pool host: all must outlive every run. */
+  services: ServiceProcess[];
 }
 
 /**
@@ -72,6 +75,7 @@ export async function startW3pool(
     baseUrl: `http://127.0.0.1:${port}`,
     wasUrl: `http://127.0.0.1:${wasPort}`,
     redis: stats,
+    services: [was, listener, host],
     processes: [
       { role: 'listener', pids: () => [listener.pid] },
       { role: 'worker', pids: w3wpPids },

@@ -26,6 +26,7 @@ export async function runW3poolCase(context: CaseContext): Promise<void> {
       label: LABELS.w3pool,
       url,
       processes: system.processes,
+      services: system.services,
       redis: system.redis,
     });
   } finally {
