@@ -26,6 +26,9 @@ export class HostLink {
   private healthy: () => Promise<void> = () => Promise.resolve();
   private stats: () => WorkerStats = () => ({ served: 0, inFlight: [] });
 
+  /** Started by a pool host, with an IPC channel (it stays a function after the channel closes). */
+  private readonly forked = typeof process.send === 'function';
+
   constructor(private readonly log: Logger) {
     process.on('message', (message: unknown) => this.receive(message));
   }
@@ -66,9 +69,13 @@ export class HostLink {
     this.stopHandler = handler;
   }
 
-  /** The host went away (it crashed or was killed): this worker must not outlive it. */
+  /**
+   * The host went away (it crashed or was killed): this worker must not outlive it. A host can die before
+   * this process has loaded enough to listen; its channel is then already closed, and the handler runs now.
+   */
   onHostGone(handler: () => void): void {
     process.on('disconnect', handler);
+    if (this.forked && !process.connected) setImmediate(handler);
   }
 
   /** Every application domain takes requests: startupTimeLimit is met. */

@@ -20,9 +20,19 @@ if (!pool) {
   process.exit(2);
 }
 
+// A host that dies while this worker is still starting (waiting for the configuration, say, from a Redis
+// that is gone too) leaves nobody to supervise it or to kill it at startupTimeLimit: it must not linger.
+let started = false;
+host.onHostGone(() => {
+  if (started) return;
+  log.warn('the pool host went away before this worker was ready; exiting');
+  process.exit(1);
+});
+
 try {
   const worker = await buildWorker({ redisUrl, pool, workerId, log, host });
   await worker.start();
+  started = true;
   // Stopping drains: requests in flight finish, then the extensions terminate. The host asks over IPC;
   // a signal does the same; a host that vanished leaves nobody to supervise this process, so it stops too.
   let stopping: Promise<void> | undefined;
