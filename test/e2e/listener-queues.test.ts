@@ -59,8 +59,8 @@ describe('listener pool queues', () => {
   const url = (path: string) => `${system.baseUrl}${path}`;
   const queued = async (pool: string): Promise<number> => {
     const res = await httpRequest(`${system.wasUrl}/api/apppools`);
-    const pools = JSON.parse(res.body) as { name: string; requestsQueued: number }[];
-    return pools.find((p) => p.name === pool)?.requestsQueued ?? -1;
+    const pools = JSON.parse(res.body) as { name: string; CurrentQueueSize: number }[];
+    return pools.find((p) => p.name === pool)?.CurrentQueueSize ?? -1;
   };
   const waitQueued = (pool: string, count: number) =>
     eventually(async () => ((await queued(pool)) === count ? true : undefined), `${count} queued in ${pool}`);

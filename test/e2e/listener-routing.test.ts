@@ -73,9 +73,9 @@ describe('listener routing and bindings', () => {
     await eventually(async () => {
       const pools = JSON.parse((await httpRequest(`${system.wasUrl}/api/apppools`)).body) as {
         name: string;
-        requestsQueued: number;
+        CurrentQueueSize: number;
       }[];
-      return pools.find((p) => p.name === 'Api')?.requestsQueued === 1 ? true : undefined;
+      return pools.find((p) => p.name === 'Api')?.CurrentQueueSize === 1 ? true : undefined;
     }, 'the request in the Api queue');
     await system.startWorker('Api');
     expect((await waiting).headers['x-w3pool-worker']).toMatch(/^Api\//);

@@ -1,19 +1,9 @@
 // Every Redis key and channel w3pool uses is named here, so that a newcomer can read the whole keyspace
-// on one screen and no service invents a key of its own.
+// on one screen and no service invents a key of its own — except a pool queue's keys, which only
+// packages/pool-queue touches (its pool-keys.ts lists them).
 
 /** Root of every key w3pool writes. Tests give each suite its own Redis, so one prefix suffices. */
 export const KEY_PREFIX = 'w3pool';
-
-/** BullMQ's key prefix: a pool queue's keys are `w3pool:q:<queue>:wait`, `...:active`, and so on. */
-export const QUEUE_KEY_PREFIX = `${KEY_PREFIX}:q`;
-
-/**
- * The BullMQ queue of an application pool: the analogue of http.sys's per-pool request queue.
- * BullMQ refuses `:` in queue names and IIS allows almost anything in pool names, so the name is URI-encoded.
- */
-export function poolQueueName(poolName: string): string {
-  return `pool-${encodeURIComponent(poolName)}`;
-}
 
 /**
  * The pub/sub channel on which workers publish replies for one listener instance. Each listener has its own,
@@ -47,22 +37,6 @@ export function listenerPresenceKey(listenerId: string): string {
 
 /** SCAN pattern over every listener presence key (admin use, never on the request path). */
 export const LISTENER_PRESENCE_PATTERN = `${KEY_PREFIX}:listener:*`;
-
-/**
- * The count of requests waiting in a pool queue, kept by admission (INCR) and by the worker that takes a
- * request or the listener that withdraws one (DECR), so that queueLength is enforced without counting a list.
- */
-export function queueDepthKey(poolName: string): string {
-  return `${KEY_PREFIX}:qdepth:${encodeURIComponent(poolName)}`;
-}
-
-/**
- * BullMQ's list of waiting jobs for a pool queue. Read (LLEN, O(1)) only to correct the depth counter when it
- * claims the queue is full; this is BullMQ's key layout, pinned by the version in the lockfile.
- */
-export function queueWaitListKey(poolName: string): string {
-  return `${QUEUE_KEY_PREFIX}:${poolQueueName(poolName)}:wait`;
-}
 
 /** Runtime state set by an administrator or by rapid-fail protection: hashes of name/id → JSON state. */
 export const POOL_STATE_KEY = `${KEY_PREFIX}:state:pools`;

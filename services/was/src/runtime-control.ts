@@ -8,12 +8,12 @@ import {
   SITE_STATE_KEY,
   STATE_CHANNEL,
   parseRuntimeState,
-  queueDepthKey,
   type HostCommand,
   type RuntimeState,
   type StopReason,
 } from '@w3pool/protocol';
 import type { W3poolConfig } from '@w3pool/config';
+import { PoolQueue } from '@w3pool/pool-queue';
 import { RuntimeStateMirror, type StateHash } from './runtime-state-mirror.js';
 import { Serial } from './serial.js';
 
@@ -72,19 +72,25 @@ export class RuntimeControl {
     return this.set(SITE_STATE_KEY, String(id), state);
   }
 
+  /**
+   * appcmd list apppool: each pool's state, and its queue's counters under the names of IIS's "HTTP Service
+   * Request Queues" performance counters (CurrentQueueSize, MaxQueueItemAge in ms, ArrivalRate per second,
+   * RejectedRequests), with who consumes it.
+   */
   async pools(config: W3poolConfig) {
     const states = await this.redis.hgetall(POOL_STATE_KEY);
-    const depths = await Promise.all(
-      config.applicationPools.map((p) => this.redis.get(queueDepthKey(p.name))),
+    const queues = await Promise.all(
+      config.applicationPools.map((p) => new PoolQueue(this.redis, p.name).stats()),
     );
     return config.applicationPools.map((pool, i) => {
       const recorded = states[pool.name] ? parseRuntimeState(states[pool.name]!) : undefined;
+      const { pool: _name, ...counters } = queues[i]!;
       return {
         name: pool.name,
         state: recorded?.state ?? (pool.autoStart ? 'Started' : 'Stopped'),
         ...(recorded?.reason ? { reason: recorded.reason } : {}),
         queueLength: pool.queueLength,
-        requestsQueued: Math.max(0, Number(depths[i] ?? 0)),
+        ...counters,
       };
     });
   }
