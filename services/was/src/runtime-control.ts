@@ -84,7 +84,22 @@ export class RuntimeControl {
     );
     return config.applicationPools.map((pool, i) => {
       const recorded = states[pool.name] ? parseRuntimeState(states[pool.name]!) : undefined;
-      const { pool: _name, ...counters } = queues[i]!;
+      const {
+        CurrentQueueSize,
+        MaxQueueItemAge,
+        ArrivalRate,
+        RejectedRequests,
+        consumers,
+        requestsInFlight,
+      } = queues[i]!;
+      const counters = {
+        CurrentQueueSize,
+        MaxQueueItemAge,
+        ArrivalRate,
+        RejectedRequests,
+        consumers,
+        requestsInFlight,
+      };
       return {
         name: pool.name,
         state: recorded?.state ?? (pool.autoStart ? 'Started' : 'Stopped'),
