@@ -118,6 +118,18 @@ describe('QueueConsumer', () => {
     expect(await queue.depth()).toBe(1);
   });
 
+  it('has handed over everything it took when stopTaking resolves, a take in flight included', async () => {
+    await enqueue(2);
+    const { consumer, taken } = await start(1);
+    await count(taken, 1, 'one request taken');
+    // Completing it starts an exchange that takes the second; stop while that exchange is in flight.
+    consumer.complete(taken[0]!.id);
+    await new Promise((resolve) => setImmediate(resolve));
+    await consumer.stopTaking();
+    expect(taken).toHaveLength(2);
+    expect(consumer.inFlight).toBe(1);
+  });
+
   it('registers again, with the requests it runs, when Redis has forgotten it', async () => {
     const [entry] = await enqueue(1);
     const { consumer, taken } = await start(16);

@@ -119,12 +119,16 @@ export class QueueConsumer<M> {
 
   /**
    * Stop taking: end the blocking wait and give back what it had moved. Requests already taken keep running;
-   * call close() once they are complete.
+   * call close() once they are complete. When this resolves, every request taken has been handed to
+   * onRequests, including those a take in flight brings back.
    */
   async stopTaking(): Promise<void> {
     if (!this.taking) return;
     this.taking = false;
     this.options.blocking.disconnect();
+    // An exchange that was already taking delivers after its round trip: without this, the caller could
+    // see nothing running, close(), and unregister requests that are about to start.
+    await this.flushing;
     await this.waiting;
     await this.giveBack('keep');
   }
