@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { PendingRequest } from './pending-request.js';
 import type { Route } from './site-router.js';
 import type { NormalizedUrl } from './url-normalizer.js';
 import type { W3cLogs } from './w3c-log.js';
@@ -18,6 +19,8 @@ export class Exchange {
   /** IIS's logged status when it differs from the one sent (413 is logged 404.13). */
   logStatus: number | undefined;
   substatus = 0;
+  /** Once the request is queued: what the client's leaving must tell. */
+  pending: PendingRequest | undefined;
 
   constructor(
     readonly request: IncomingMessage,

@@ -15,7 +15,7 @@ import type { Subscriptions } from './subscriptions.js';
  * message finds the request it belongs to.
  */
 export class ReplyRouter {
-  private readonly waiting = new Map<string, (message: ToListener) => void>();
+  private readonly waiting = new Map<string, { reply(message: ToListener): void }>();
 
   constructor(
     private readonly publisher: Redis,
@@ -27,8 +27,9 @@ export class ReplyRouter {
     await subscriptions.subscribe(replyChannel(this.listenerId), (message) => this.deliver(message));
   }
 
-  expect(id: string, onMessage: (message: ToListener) => void): void {
-    this.waiting.set(id, onMessage);
+  /** Deliver this request's messages to `to` (its PendingRequest) until forget(id). */
+  expect(id: string, to: { reply(message: ToListener): void }): void {
+    this.waiting.set(id, to);
   }
 
   forget(id: string): void {
@@ -52,9 +53,9 @@ export class ReplyRouter {
   }
 
   private route(message: ToListener): void {
-    const onMessage = this.waiting.get(message.id);
-    if (onMessage) {
-      onMessage(message);
+    const to = this.waiting.get(message.id);
+    if (to) {
+      to.reply(message);
       return;
     }
     // The client went away, or the queue deadline already answered it. A worker still streaming or

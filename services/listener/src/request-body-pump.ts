@@ -11,6 +11,25 @@ export function declaresBody(request: IncomingMessage): boolean {
 
 export type BodyFailure = 'too-large' | 'timeout' | 'aborted';
 
+/** The listener's side of a request body, as the rest of the request path uses it. */
+export interface ListenerBody {
+  /** The worker asked for `bytes` more; chunks go to `sink` in order. */
+  pull(bytes: number, sink: (chunk: BodyChunk) => void): void;
+  /** Read and discard what the handler left unread, so the connection's next request starts right. */
+  discardRest(): void;
+  stop(): void;
+}
+
+/**
+ * A request without a body (most of them): nothing to read ahead, pull (its job says the body is complete,
+ * so no worker asks), or discard.
+ */
+export const NO_BODY: ListenerBody = {
+  pull: () => undefined,
+  discardRest: () => undefined,
+  stop: () => undefined,
+};
+
 /**
  * The request body on the listener's side. Before queueing, the first uploadReadAheadSize bytes are read
  * (they travel in the job, ISAPI's lpbData). The rest stays in the client's socket until the worker pulls
@@ -20,7 +39,7 @@ export type BodyFailure = 'too-large' | 'timeout' | 'aborted';
  * While the listener waits for body bytes it wants, the entity-body timer (connectionTimeout, reset on each
  * chunk) runs: http.sys's Timer_EntityBody.
  */
-export class RequestBodyPump {
+export class RequestBodyPump implements ListenerBody {
   private received = 0;
   private credit = 0;
   private seq = 0;

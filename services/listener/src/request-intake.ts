@@ -1,37 +1,21 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Logger } from 'pino';
 import { QueueUnreachableError, type PoolQueue, type QueueEntry } from '@w3pool/pool-queue';
 import type { RequestJob } from '@w3pool/protocol';
 import { serveCached } from './cache-hit.js';
-import type { ControlOutbox } from './control-outbox.js';
+import type { IntakeDeps } from './intake-deps.js';
 import { Exchange, logAccess } from './exchange.js';
-import { buildRequestJob } from './job-builder.js';
-import type { ListenerStats } from './listener-stats.js';
-import { PendingRequest, type PendingRequestPorts, type SettledHow } from './pending-request.js';
-import type { PendingRequests } from './pending-requests.js';
-import type { PoolQueues } from './pool-queues.js';
+import { buildRequestJob, type ReadAhead } from './job-builder.js';
+import { PendingRequest } from './pending-request.js';
 import { runPreQueueChecks, type IntakeState } from './pre-queue-checks.js';
-import type { Rejections } from './rejections.js';
-import type { ReplyRouter } from './reply-router.js';
-import { RequestBodyPump, declaresBody, type BodyFailure } from './request-body-pump.js';
-import type { ResponseCache } from './response-cache.js';
+import {
+  NO_BODY,
+  RequestBodyPump,
+  declaresBody,
+  type BodyFailure,
+  type ListenerBody,
+} from './request-body-pump.js';
+import { RequestPorts, type Queued } from './request-ports.js';
 import { ResponseRelay } from './response-relay.js';
-import type { W3cLogs } from './w3c-log.js';
-
-export interface IntakeDeps {
-  state: () => IntakeState;
-  queues: PoolQueues;
-  replies: ReplyRouter;
-  pending: PendingRequests;
-  cache: ResponseCache;
-  w3c: W3cLogs;
-  rejections: Rejections;
-  control: ControlOutbox;
-  stats: ListenerStats;
-  listenerId: string;
-  log: Logger;
-  shuttingDown: () => boolean;
-}
 
 /** After the deadline, how often a request a worker runs is located. */
 const CHECK_EVERY_MS = 5000;
@@ -49,7 +33,10 @@ export function createRequestIntake(
   return (request, response) => {
     deps.stats.requests += 1;
     const exchange = new Exchange(request, response);
-    response.on('close', () => logAccess(exchange, deps.w3c));
+    response.on('close', () => {
+      logAccess(exchange, deps.w3c);
+      exchange.pending?.clientGone();
+    });
     if (deps.shuttingDown()) response.setHeader('connection', 'close');
     const state = deps.state();
     const refusal = runPreQueueChecks(exchange, state);
@@ -60,42 +47,57 @@ export function createRequestIntake(
     const hit = cacheKey === undefined ? undefined : deps.cache.lookup(cacheKey);
     if (hit) return serveCached(request, response, hit);
     sequence += 1;
-    queueRequest(deps, exchange, state, `${deps.listenerId}.${sequence}`, cacheKey).catch(
-      (error: unknown) => {
-        deps.log.error({ err: error, url: request.url }, 'request could not be queued');
-        deps.rejections.reject(exchange, 'LISTENER_QUEUE_UNAVAILABLE', true);
-      },
-    );
+    const id = `${deps.listenerId}.${sequence}`;
+    const queued = declaresBody(request)
+      ? readAheadThenQueue(deps, exchange, state, id, cacheKey)
+      : queueRequest(deps, exchange, id, EMPTY_BODY, NO_BODY, cacheKey);
+    queued.catch((error: unknown) => {
+      deps.log.error({ err: error, url: request.url }, 'request could not be queued');
+      deps.rejections.reject(exchange, 'LISTENER_QUEUE_UNAVAILABLE', true);
+    });
   };
 }
 
-async function queueRequest(
+const EMPTY_BODY: ReadAhead = { preload: Buffer.alloc(0), complete: true };
+
+/** A request with a body: read the first uploadReadAheadSize bytes, which travel in the job (lpbData). */
+async function readAheadThenQueue(
   deps: IntakeDeps,
   exchange: Exchange,
   state: IntakeState,
   id: string,
   cacheKey: string | undefined,
 ): Promise<void> {
-  const { request, response } = exchange;
-  const route = exchange.route!;
-  const url = exchange.url!;
   const { requestLimits } = state.config.webServer.requestFiltering;
   const pump = new RequestBodyPump(
-    request,
+    exchange.request,
     id,
     requestLimits.maxAllowedContentLength,
-    route.bodyTimeoutMs,
+    exchange.route!.bodyTimeoutMs,
     (failure) => onBodyFailure(deps, exchange, failure),
   );
   const body = await pump.readAhead(state.config.webServer.serverRuntime.uploadReadAheadSize);
-  if (pump.failure || response.destroyed) return;
+  if (pump.failure || exchange.response.destroyed) return;
+  await queueRequest(deps, exchange, id, body, pump, cacheKey);
+}
+
+async function queueRequest(
+  deps: IntakeDeps,
+  exchange: Exchange,
+  id: string,
+  readAhead: ReadAhead,
+  body: ListenerBody,
+  cacheKey: string | undefined,
+): Promise<void> {
+  const { request, response } = exchange;
+  const route = exchange.route!;
   const queue = deps.queues.get(route.pool);
-  const job = buildRequestJob(id, deps.listenerId, request, route, url, body);
+  const job = buildRequestJob(id, deps.listenerId, request, route, exchange.url!, readAhead);
   const entry = queue.entry(job);
   // Listen for the reply before the request is queued: a worker can take it the instant the script
   // pushes it, and its reply can arrive before the script's own answer does.
-  const pending = track(deps, exchange, job, { queue, entry, pump, cacheKey });
-  if (!(await admit(deps, exchange, queue, entry, !body.complete))) {
+  const pending = track(deps, exchange, job, { queue, entry, body, cacheKey });
+  if (!(await admit(deps, exchange, queue, entry, !readAhead.complete))) {
     deps.replies.forget(job.id);
     return;
   }
@@ -137,33 +139,27 @@ async function admit(
   return false;
 }
 
-interface Queued {
-  queue: PoolQueue;
-  entry: QueueEntry;
-  pump: RequestBodyPump;
-  cacheKey: string | undefined;
-}
-
 /** The PendingRequest of a request about to be queued, its response relay, and its reply expectation. */
 function track(deps: IntakeDeps, exchange: Exchange, job: RequestJob, queued: Queued): PendingRequest {
   const route = exchange.route!;
-  const relay = new ResponseRelay(
+  const ports = new RequestPorts(deps, exchange, job, queued);
+  const pending = new PendingRequest(job.id, ports, {
+    queueTimeoutMs: route.queueTimeoutMs,
+    checkEveryMs: CHECK_EVERY_MS,
+    workerSilenceMs: route.workerSilenceMs,
+    lostGraceMs: LOST_GRACE_MS,
+  });
+  ports.relayTo = new ResponseRelay(
     job.id,
     exchange.response,
     (control, message) => deps.control.send(control, message),
     () => {
       pending.responded();
       // The handler did not read the whole body: read the rest away so the connection stays usable.
-      queued.pump.discardRest();
+      queued.body.discardRest();
     },
   );
-  const pending = new PendingRequest(job.id, pendingPorts(deps, exchange, job, queued, relay), {
-    queueTimeoutMs: route.queueTimeoutMs,
-    checkEveryMs: CHECK_EVERY_MS,
-    workerSilenceMs: route.workerSilenceMs,
-    lostGraceMs: LOST_GRACE_MS,
-  });
-  deps.replies.expect(job.id, (message) => pending.reply(message));
+  deps.replies.expect(job.id, pending);
   return pending;
 }
 
@@ -172,63 +168,11 @@ function follow(deps: IntakeDeps, exchange: Exchange, pending: PendingRequest): 
   if (pending.state === 'Settled') return; // answered already, before the queue's own answer came
   const route = exchange.route!;
   deps.pending.add(pending, route.pool);
-  exchange.response.on('close', () => pending.clientGone());
+  exchange.pending = pending;
   pending.start();
   // The pool may have stopped while this request was on its way into the queue.
   const stopped = deps.state().states.poolStopped(route.pool);
   if (stopped) void pending.poolStopped(stopped);
-}
-
-function pendingPorts(
-  deps: IntakeDeps,
-  exchange: Exchange,
-  job: RequestJob,
-  { queue, entry, pump, cacheKey }: Queued,
-  relay: ResponseRelay,
-): PendingRequestPorts {
-  return {
-    withdraw: () => queue.withdraw(entry),
-    locate: () => queue.locate(entry),
-    relay: (message) => {
-      if (message.t === 'data') return relay.data(message);
-      exchange.substatus = message.substatus;
-      relay.head(message, deps.shuttingDown() ? { connection: 'close' } : {});
-      if (cacheKey) deps.cache.store(cacheKey, job.method, job.siteId, job.path, message);
-    },
-    responseStarted: () => exchange.response.headersSent,
-    reset: (reason) => relay.reset(reason),
-    answer: (code) => deps.rejections.reject(exchange, code, !job.bodyComplete),
-    pullBody: (bytes, control) => pump.pull(bytes, (chunk) => deps.control.send(control, chunk)),
-    stopBody: () => pump.stop(),
-    toWorker: (control, message) => deps.control.send(control, message),
-    clientReset: () => clientReset(deps, exchange),
-    onSettled: (how) => settled(deps, job, how),
-  };
-}
-
-function settled(deps: IntakeDeps, job: RequestJob, how: SettledHow): void {
-  deps.replies.forget(job.id);
-  deps.pending.remove(job.id);
-  const where = { id: job.id, url: job.rawUrl, listener: deps.listenerId };
-  switch (how) {
-    case 'timed-out':
-      deps.stats.queueTimeouts += 1;
-      deps.log.warn({ ...where, reason: 'Timer_AppPool' }, 'request expired in the pool queue');
-      return;
-    case 'abandoned':
-      deps.stats.abandoned += 1;
-      deps.log.warn(where, 'request lost by the queue (Connection_Abandoned_By_ReqQueue)');
-      return;
-    case 'worker-dead':
-      deps.log.warn(where, 'request held by a worker that stopped answering and was never settled (502.3)');
-      return;
-    case 'replied':
-    case 'worker-failed':
-    case 'aborted':
-    case 'client-gone':
-    case 'pool-stopped':
-      return;
-  }
 }
 
 function clientReset(deps: IntakeDeps, exchange: Exchange): void {

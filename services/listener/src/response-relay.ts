@@ -12,6 +12,18 @@ const HOP_BY_HOP = new Set([
   'trailer',
 ]);
 
+const labels = new Map<number, { pool: string; label: string }>();
+
+/** `<pool>/<pid>`, made once per worker process rather than once per response. */
+function workerLabel(pool: string, pid: number): string {
+  const known = labels.get(pid);
+  if (known?.pool === pool) return known.label;
+  if (labels.size > 1000) labels.clear();
+  const label = `${pool}/${pid}`;
+  labels.set(pid, { pool, label });
+  return label;
+}
+
 /**
  * Writes a worker's response to the client as it arrives. A complete response (one message) is written
  * with its Content-Length; a streamed one is written chunk by chunk, and each chunk is acknowledged to the
@@ -36,26 +48,33 @@ export class ResponseRelay {
     return this.control;
   }
 
-  head(head: ResponseHead, extraHeaders: Record<string, string>): void {
+  /**
+   * The start of the worker's response: status and headers in one writeHead (a flat list: no header object
+   * per response), plus which worker answered, and `Connection: close` while the listener shuts down.
+   */
+  head(head: ResponseHead, closeConnection: boolean): void {
     this.control = head.worker.control;
     const response = this.response;
     if (response.headersSent || response.destroyed) return;
-    response.statusCode = head.status;
-    for (const [name, value] of Object.entries(head.headers)) {
-      if (!HOP_BY_HOP.has(name)) response.setHeader(name, value);
+    const body = Buffer.from(head.body.buffer, head.body.byteOffset, head.body.byteLength);
+    const lines: string[] = [];
+    let hasLength = false;
+    for (const name in head.headers) {
+      if (HOP_BY_HOP.has(name)) continue;
+      const value = head.headers[name]!;
+      if (name === 'content-length') hasLength = true;
+      if (typeof value === 'string') lines.push(name, value);
+      else for (const one of value) lines.push(name, one);
     }
     // Which w3wp answered: the pool and pid, as `appcmd list wp` shows them.
-    response.setHeader('x-w3pool-worker', `${head.worker.pool}/${head.worker.pid}`);
-    for (const [name, value] of Object.entries(extraHeaders)) response.setHeader(name, value);
-    const body = Buffer.from(head.body.buffer, head.body.byteOffset, head.body.byteLength);
-    if (head.final) {
-      if (!response.hasHeader('content-length') && head.status !== 304 && head.status !== 204) {
-        response.setHeader('content-length', body.length);
-      }
-      this.finish(body);
-      return;
+    lines.push('x-w3pool-worker', workerLabel(head.worker.pool, head.worker.pid));
+    if (closeConnection) lines.push('connection', 'close');
+    if (head.final && !hasLength && head.status !== 304 && head.status !== 204) {
+      lines.push('content-length', String(body.length));
     }
-    this.write(body);
+    response.writeHead(head.status, lines);
+    if (head.final) this.finish(body);
+    else this.write(body);
   }
 
   data(data: ResponseData): void {

@@ -45,14 +45,20 @@ export interface Endpoint {
  * wildcard host, and an IP-bound binding before an all-addresses one. Within the site, the application with
  * the longest matching virtual path wins, and that application's pool gets the request.
  */
+/** An application of a site, with everything routing needs, compiled once per configuration version. */
+interface CompiledApplication {
+  /** The virtual path lower-cased, without a trailing slash ('' for `/`). */
+  prefix: string;
+  /** `prefix/`: a path under the application. */
+  under: string;
+  /** The same Route object for every request to it: nothing is built per request. */
+  route: Route;
+}
+
 export class SiteRouter {
   private readonly bindings: CompiledBinding[];
-  private readonly applications = new Map<number, Application[]>();
-  private readonly siteTimeouts = new Map<number, number>();
-  private readonly pools = new Map<
-    string,
-    { pool: ApplicationPool; queueTimeoutMs: number; workerSilenceMs: number }
-  >();
+  /** Per site, longest virtual path first, so the first match is the longest. */
+  private readonly applications = new Map<number, CompiledApplication[]>();
 
   constructor(config: W3poolConfig) {
     // Stopped sites keep their bindings, so that their requests get 503 Disabled rather than 400.
@@ -72,20 +78,16 @@ export class SiteRouter {
       )
       // Most specific first, so route() can take the first match.
       .sort((a, b) => specificity(b) - specificity(a));
+    const pools = new Map(config.applicationPools.map((p) => [p.name, p]));
     for (const site of config.sites) {
-      this.applications.set(
-        site.id,
-        [...site.applications].sort((a, b) => b.path.length - a.path.length),
-      );
-      this.siteTimeouts.set(site.id, timeSpanToMs(site.limits.connectionTimeout));
-    }
-    for (const pool of config.applicationPools) {
-      const pm = pool.processModel;
-      this.pools.set(pool.name, {
-        pool,
-        queueTimeoutMs: timeSpanToMs(pool.queueTimeout),
-        workerSilenceMs: timeSpanToMs(pm.pingInterval) + timeSpanToMs(pm.pingResponseTime),
-      });
+      const compiled: CompiledApplication[] = [];
+      for (const application of [...site.applications].sort((a, b) => b.path.length - a.path.length)) {
+        const pool = pools.get(application.applicationPool);
+        if (!pool) continue;
+        const prefix = application.path.toLowerCase().replace(/\/$/, '');
+        compiled.push({ prefix, under: `${prefix}/`, route: compileRoute(site, application, pool) });
+      }
+      this.applications.set(site.id, compiled);
     }
   }
 
@@ -120,22 +122,26 @@ export class SiteRouter {
         (b.host === '' || b.host === host),
     );
     if (!binding) return undefined;
+    const applications = this.applications.get(binding.site.id) ?? [];
+    // One application at `/` (most sites): no need to look at the path.
+    if (applications.length === 1 && applications[0]!.prefix === '') return applications[0]!.route;
     const lower = path.toLowerCase();
-    const application = this.applications.get(binding.site.id)?.find((app) => {
-      const prefix = app.path.toLowerCase().replace(/\/$/, '');
-      return prefix === '' || lower === prefix || lower.startsWith(`${prefix}/`);
-    });
-    const pool = application && this.pools.get(application.applicationPool);
-    if (!application || !pool) return undefined;
-    return {
-      site: binding.site,
-      application,
-      pool: pool.pool,
-      queueTimeoutMs: pool.queueTimeoutMs || (this.siteTimeouts.get(binding.site.id) ?? 0),
-      bodyTimeoutMs: this.siteTimeouts.get(binding.site.id) ?? 0,
-      workerSilenceMs: pool.workerSilenceMs,
-    };
+    return applications.find((a) => a.prefix === '' || lower === a.prefix || lower.startsWith(a.under))
+      ?.route;
   }
+}
+
+function compileRoute(site: Site, application: Application, pool: ApplicationPool): Route {
+  const siteTimeoutMs = timeSpanToMs(site.limits.connectionTimeout);
+  const pm = pool.processModel;
+  return {
+    site,
+    application,
+    pool,
+    queueTimeoutMs: timeSpanToMs(pool.queueTimeout) || siteTimeoutMs,
+    bodyTimeoutMs: siteTimeoutMs,
+    workerSilenceMs: timeSpanToMs(pm.pingInterval) + timeSpanToMs(pm.pingResponseTime),
+  };
 }
 
 function specificity(b: CompiledBinding): number {

@@ -1,0 +1,26 @@
+import type { Logger } from 'pino';
+import type { ControlOutbox } from './control-outbox.js';
+import type { ListenerStats } from './listener-stats.js';
+import type { PendingRequests } from './pending-requests.js';
+import type { PoolQueues } from './pool-queues.js';
+import type { IntakeState } from './pre-queue-checks.js';
+import type { Rejections } from './rejections.js';
+import type { ReplyRouter } from './reply-router.js';
+import type { ResponseCache } from './response-cache.js';
+import type { W3cLogs } from './w3c-log.js';
+
+/** What the listener's request path works with, built once by the composition root (app.ts). */
+export interface IntakeDeps {
+  state: () => IntakeState;
+  queues: PoolQueues;
+  replies: ReplyRouter;
+  pending: PendingRequests;
+  cache: ResponseCache;
+  w3c: W3cLogs;
+  rejections: Rejections;
+  control: ControlOutbox;
+  stats: ListenerStats;
+  listenerId: string;
+  log: Logger;
+  shuttingDown: () => boolean;
+}
