@@ -1,7 +1,7 @@
 import { watch, type FSWatcher } from 'node:fs';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { CACHE_INVALIDATION_CHANNEL, type CacheInvalidation } from '@w3pool/protocol';
+import { CACHE_INVALIDATION_CHANNEL, cacheInvalidationCodec, type CacheInvalidation } from '@w3pool/protocol';
 
 /** Files watched at once; past this, a cached entry relies on its lifetime alone. */
 const MAX_WATCHED = 2000;
@@ -49,7 +49,7 @@ export class CacheDependencies {
     entry.watcher.close();
     for (const url of entry.urls.values()) {
       this.publisher
-        .publish(CACHE_INVALIDATION_CHANNEL, JSON.stringify(url))
+        .publish(CACHE_INVALIDATION_CHANNEL, cacheInvalidationCodec.encode(url))
         .catch((error: unknown) => this.log.warn({ err: error, file }, 'cache invalidation not published'));
     }
   }
