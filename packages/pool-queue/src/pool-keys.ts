@@ -13,6 +13,7 @@ import { KEY_PREFIX } from '@w3pool/protocol';
 //   w3pool:{P}:seen               ZSET    consumer id → ms of its last heartbeat
 //   w3pool:{P}:inflight:<c>       HASH    request id → element: what consumer c took and has not finished
 //   w3pool:{P}:landing:<c>        LIST    where c's blocking wait moves one element (BLMOVE), until it is taken
+//   w3pool:{P}:settled:<c>        STRING  c was settled as dead (1 h TTL): it may not register again
 //   w3pool:{P}:arrivals:<second>  STRING  requests admitted in that second (expire after 10 s): ArrivalRate
 //   w3pool:{P}:rejected           STRING  requests refused because the queue was full: RejectedRequests
 //   w3pool:{P}:demand             channel published when a request is queued while no consumer is registered
@@ -30,6 +31,7 @@ export interface PoolKeys {
   lane(siteId: number, appPath: string): string;
   inflight(consumerId: string): string;
   landing(consumerId: string): string;
+  settled(consumerId: string): string;
   arrivals(second: number): string;
 }
 
@@ -47,6 +49,7 @@ export function poolKeys(pool: string): PoolKeys {
     lane: (siteId, appPath) => `${prefix}q:${siteId}:${encodeURIComponent(appPath)}`,
     inflight: (consumerId) => `${prefix}inflight:${consumerId}`,
     landing: (consumerId) => `${prefix}landing:${consumerId}`,
+    settled: (consumerId) => `${prefix}settled:${consumerId}`,
     arrivals: (second) => `${prefix}arrivals:${second}`,
   };
 }

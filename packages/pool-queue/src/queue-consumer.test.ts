@@ -130,6 +130,45 @@ describe('QueueConsumer', () => {
     expect(consumer.inFlight).toBe(1);
   });
 
+  it('ends its blocking wait when it stops, so a request queued afterwards stays in the lane', async () => {
+    const { consumer } = await start(16);
+    await eventually(
+      async () => (String(await admin.client('LIST')).includes('cmd=blmove') ? true : undefined),
+      'BLMOVE',
+    );
+    await consumer.stopTaking();
+    expect(Number(/blocked_clients:(\d+)/.exec(await admin.info('clients'))![1])).toBe(0);
+    const [entry] = await enqueue(1);
+    expect(await queue.locate(entry!)).toEqual({ state: 'queued' });
+    expect(await admin.llen(queue.keys.landing(consumer.id))).toBe(0);
+  });
+
+  it('stops taking, and may never register again, once its host settled it as dead', async () => {
+    const errors: unknown[] = [];
+    const [first] = await enqueue(1);
+    const { consumer, taken } = await start(16, errors);
+    await count(taken, 1, 'the request taken');
+    await queue.settleDeadWorker(consumer.id, 'exact');
+    await eventually(() => (consumer.isTaking ? undefined : true), 'the consumer to stop taking');
+    expect(String(errors[0])).toMatch(/settled as dead/);
+    const [second] = await enqueue(1);
+    expect(await queue.locate(second!)).toEqual({ state: 'queued' });
+    expect(await queue.locate(first!)).toEqual({ state: 'gone' });
+    const again = new QueueConsumer<string>({
+      redis: createRedis(server.url, 'worker'),
+      blocking: createRedis(server.url, 'blocking'),
+      pool: 'P',
+      siteId: 1,
+      appPath: '/',
+      consumerId: consumer.id,
+      capacity: 1,
+      encodeBatch: (m) => Buffer.from(m.join()),
+      onRequests: () => undefined,
+      onError: () => undefined,
+    });
+    await expect(again.start()).rejects.toThrow(/settled as dead/);
+  });
+
   it('registers again, with the requests it runs, when Redis has forgotten it', async () => {
     const [entry] = await enqueue(1);
     const { consumer, taken } = await start(16);

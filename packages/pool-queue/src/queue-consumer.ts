@@ -68,6 +68,7 @@ export class QueueConsumer<M> {
   private waiting: Promise<void> | undefined;
   private heartbeat: NodeJS.Timeout | undefined;
   private registered = false;
+  private blockingClientId: number | undefined;
 
   constructor(private readonly options: QueueConsumerOptions<M>) {
     this.keys = poolKeys(options.pool);
@@ -81,6 +82,11 @@ export class QueueConsumer<M> {
     return this.options.consumerId;
   }
 
+  /** Whether it takes requests (false once stopped, or once it learned it was settled as dead). */
+  get isTaking(): boolean {
+    return this.taking;
+  }
+
   /** Requests taken and not completed. */
   get inFlight(): number {
     return this.running.size;
@@ -88,7 +94,8 @@ export class QueueConsumer<M> {
 
   /** Register, then take requests until stopTaking(). */
   async start(): Promise<void> {
-    await this.register();
+    this.watchBlockingClient();
+    if ((await this.register()) === -1) throw new Error(`consumer ${this.id} was settled as dead`);
     this.registered = true;
     this.taking = true;
     this.heartbeat = setInterval(() => this.beat(), HEARTBEAT_MS);
@@ -125,6 +132,11 @@ export class QueueConsumer<M> {
   async stopTaking(): Promise<void> {
     if (!this.taking) return;
     this.taking = false;
+    // End the blocking wait on the server's side first: a connection closed by the client alone can still
+    // be served by Redis before it notices, and what it moved would sit in a landing list nobody watches.
+    if (this.waiting && this.blockingClientId !== undefined) {
+      await this.redis.client('UNBLOCK', this.blockingClientId).catch(() => undefined);
+    }
     this.options.blocking.disconnect();
     // An exchange that was already taking delivers after its round trip: without this, the caller could
     // see nothing running, close(), and unregister requests that are about to start.
@@ -242,6 +254,19 @@ export class QueueConsumer<M> {
       });
   }
 
+  /** The blocking connection's id on the server (it changes with every reconnect), for CLIENT UNBLOCK. */
+  private watchBlockingClient(): void {
+    const { blocking } = this.options;
+    const learn = () => {
+      blocking.client('ID').then(
+        (id) => (this.blockingClientId = Number(id)),
+        () => (this.blockingClientId = undefined),
+      );
+    };
+    blocking.on('ready', learn);
+    if (blocking.status === 'ready') learn();
+  }
+
   private register(): Promise<number> {
     const k = this.keys;
     const records = [...this.running].flatMap(([id, element]) => [id, element]);
@@ -249,6 +274,7 @@ export class QueueConsumer<M> {
       k.consumers,
       k.seen,
       k.inflight(this.id),
+      k.settled(this.id),
       this.id,
       this.lane,
       Date.now(),
@@ -259,14 +285,31 @@ export class QueueConsumer<M> {
   /** Redis came back (perhaps empty): announce this consumer and what it runs again. */
   private readonly onReconnect = (): void => {
     if (!this.registered) return;
-    this.register().catch((error: unknown) => this.options.onError(error, 'could not register again'));
+    this.register().then(
+      (result) => result === -1 && this.settledMeanwhile(),
+      (error: unknown) => this.options.onError(error, 'could not register again'),
+    );
   };
 
   private beat(): void {
+    const k = this.keys;
     this.redis
-      .w3poolHeartbeat(this.keys.consumers, this.keys.seen, this.id, Date.now())
-      .then((known) => (known === 0 ? this.register() : undefined))
+      .w3poolHeartbeat(k.consumers, k.seen, k.settled(this.id), this.id, Date.now())
+      .then(async (known) => {
+        if (known === -1) return this.settledMeanwhile();
+        if (known === 0 && (await this.register()) === -1) return this.settledMeanwhile();
+      })
       .catch((error: unknown) => this.options.onError(error, 'heartbeat failed'));
+  }
+
+  /**
+   * Its pool host settled this consumer as dead (it was hung, say, and answered for): its requests were
+   * answered 502.3 for it, so it must not take more. What it still runs finishes; the replies reach nobody.
+   */
+  private settledMeanwhile(): void {
+    if (!this.taking) return;
+    this.options.onError(new Error(`consumer ${this.id} was settled as dead`), 'stopped taking requests');
+    void this.stopTaking();
   }
 
   private giveBack(mode: 'keep' | 'unregister'): Promise<number> {

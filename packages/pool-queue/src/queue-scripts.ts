@@ -161,6 +161,8 @@ for _, c in ipairs(redis.call('HKEYS', KEYS[1])) do
     redis.call('DEL', landing, inflight)
     redis.call('HDEL', KEYS[1], c)
     redis.call('ZREM', KEYS[2], c)
+    -- If it is alive after all (a worker that was only hung), it must not register again and take more.
+    redis.call('SET', ARGV[1] .. 'settled:' .. c, '1', 'PX', 3600000)
   end
 end
 if returned > 0 and redis.call('EXISTS', KEYS[1]) == 0 then redis.call('PUBLISH', ARGV[4], '1') end
@@ -183,11 +185,13 @@ return 1
 
 /**
  * register: a consumer announces itself (and, after Redis came back empty, restores the in-flight records
- * of the requests it is still running, so they can be located and settled).
- * KEYS: consumers, seen, inflight
+ * of the requests it is still running, so they can be located and settled). Refused (-1) for a consumer
+ * that was settled as dead: its requests were answered for it.
+ * KEYS: consumers, seen, inflight, settled
  * ARGV: consumer id, lane key, now (ms), then (id, element) per request it runs
  */
 const REGISTER = `
+if redis.call('EXISTS', KEYS[4]) == 1 then return -1 end
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
 redis.call('ZADD', KEYS[2], ARGV[3], ARGV[1])
 if #ARGV > 3 then redis.call('HSET', KEYS[3], unpack(ARGV, 4)) end
@@ -196,11 +200,12 @@ return 1
 
 /**
  * heartbeat: the consumer is alive. Returns 0 when Redis no longer knows it (it came back empty), so the
- * consumer registers again.
- * KEYS: consumers, seen
+ * consumer registers again; -1 when it was settled as dead meanwhile, so it stops taking.
+ * KEYS: consumers, seen, settled
  * ARGV: consumer id, now (ms)
  */
 const HEARTBEAT = `
+if redis.call('EXISTS', KEYS[3]) == 1 then return -1 end
 redis.call('ZADD', KEYS[2], ARGV[2], ARGV[1])
 return redis.call('HEXISTS', KEYS[1], ARGV[1])
 `;
@@ -253,8 +258,8 @@ export function queueCommands(redis: Redis): Redis & QueueCommands {
     redis.defineCommand('w3poolWhereabouts', { numberOfKeys: 4, lua: WHEREABOUTS });
     redis.defineCommand('w3poolSettle', { numberOfKeys: 2, lua: SETTLE });
     redis.defineCommand('w3poolRequeue', { numberOfKeys: 4, lua: REQUEUE });
-    redis.defineCommand('w3poolRegister', { numberOfKeys: 3, lua: REGISTER });
-    redis.defineCommand('w3poolHeartbeat', { numberOfKeys: 2, lua: HEARTBEAT });
+    redis.defineCommand('w3poolRegister', { numberOfKeys: 4, lua: REGISTER });
+    redis.defineCommand('w3poolHeartbeat', { numberOfKeys: 3, lua: HEARTBEAT });
     redis.defineCommand('w3poolGiveBack', { numberOfKeys: 5, lua: GIVE_BACK });
     defined.add(redis);
   }
