@@ -38,17 +38,30 @@ export class RequestFilter {
       if (this.sequences.some((s) => lowerRaw.includes(s))) return 'LISTENER_URL_SEQUENCE_DENIED';
     }
 
-    const segments = url.path.split('/').filter((s) => s !== '');
-    if (segments.length > site.limits.maxUrlSegments) return 'LISTENER_TOO_MANY_SEGMENTS';
-    if (segments.some((s) => this.hidden.has(s.toLowerCase()))) return 'LISTENER_HIDDEN_SEGMENT';
+    // One pass over the segments of the lower-cased path: their count, hidden ones, and the last one.
+    const lower = url.path.toLowerCase();
+    let segments = 0;
+    let hidden = false;
+    let last = '';
+    for (let start = 1; start <= lower.length;) {
+      let end = lower.indexOf('/', start);
+      if (end === -1) end = lower.length;
+      if (end > start) {
+        segments += 1;
+        last = lower.slice(start, end);
+        hidden ||= this.hidden.has(last);
+      }
+      start = end + 1;
+    }
+    if (segments > site.limits.maxUrlSegments) return 'LISTENER_TOO_MANY_SEGMENTS';
+    if (hidden) return 'LISTENER_HIDDEN_SEGMENT';
 
     const verb = this.verbs.get(method.toUpperCase());
     if (verb === false || (verb === undefined && !filtering.verbs.allowUnlisted))
       return 'LISTENER_VERB_DENIED';
 
-    const last = segments.at(-1) ?? '';
     const dot = last.lastIndexOf('.');
-    const extension = dot === -1 ? '' : last.slice(dot).toLowerCase();
+    const extension = dot === -1 ? '' : last.slice(dot);
     const rule = extension === '' ? undefined : this.extensions.get(extension);
     if (rule === false) return 'LISTENER_EXTENSION_DENIED';
     if (rule === undefined && !filtering.fileExtensions.allowUnlisted) return 'LISTENER_EXTENSION_DENIED';

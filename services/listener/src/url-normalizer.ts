@@ -10,6 +10,8 @@ export interface NormalizedUrl {
  * Decode and canonicalise a request target. Returns undefined for a target that cannot be a path on this
  * server: not origin-form, bad percent-encoding, a NUL byte, or `..` that would climb above the root.
  */
+const NEEDS_WORK = /[%\\\0]|\/\.|\/\//;
+
 export function normalizeUrl(rawUrl: string): NormalizedUrl | undefined {
   let target = rawUrl;
   if (/^https?:\/\//i.test(target)) {
@@ -21,6 +23,8 @@ export function normalizeUrl(rawUrl: string): NormalizedUrl | undefined {
   const q = target.indexOf('?');
   const rawPath = q === -1 ? target : target.slice(0, q);
   const query = q === -1 ? '' : target.slice(q + 1);
+  // Most targets are canonical already: nothing encoded, no backslash, no `.` or empty segment.
+  if (!NEEDS_WORK.test(rawPath)) return { path: rawPath, query };
 
   let decoded: string;
   try {

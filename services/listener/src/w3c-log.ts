@@ -24,18 +24,26 @@ export interface AccessRecord {
   timeTakenMs: number;
 }
 
+interface SiteLog {
+  site: Site;
+  file: AsyncLogFile;
+  /** The file name, as of this second. */
+  nameSecond: number;
+  name: string;
+}
+
 /**
  * The W3C Extended access logs, one per site in <directory>/W3SVC<id>/u_exYYMMDD.log, UTC inside, rolled
  * by period. Written asynchronously: a request only appends a line to memory.
  */
 export class W3cLogs {
-  private readonly files = new Map<number, { site: Site; file: AsyncLogFile }>();
+  private readonly files = new Map<number, SiteLog>();
 
   constructor(private readonly onError: (error: unknown) => void) {}
 
   /** Adopt a configuration: sites whose log settings changed get a new writer. */
   configure(sites: readonly Site[]): void {
-    const next = new Map<number, { site: Site; file: AsyncLogFile }>();
+    const next = new Map<number, SiteLog>();
     for (const site of sites) {
       if (!site.logFile.enabled) continue;
       const directory = join(site.logFile.directory, `W3SVC${site.id}`);
@@ -44,7 +52,7 @@ export class W3cLogs {
         current && current.file.directory === directory
           ? current.file
           : new AsyncLogFile(directory, header, this.onError);
-      next.set(site.id, { site, file });
+      next.set(site.id, { site, file, nameSecond: -1, name: '' });
     }
     for (const [id, current] of this.files)
       if (next.get(id)?.file !== current.file) void current.file.flush();
@@ -55,7 +63,19 @@ export class W3cLogs {
   record(siteId: number, record: AccessRecord): void {
     const entry = this.files.get(siteId);
     if (!entry) return;
-    entry.file.write(fileName(record.at, entry.site.logFile), formatLine(record));
+    const second = this.second(record.at);
+    const name = entry.nameSecond === second.epoch ? entry.name : fileName(record.at, entry.site.logFile);
+    entry.nameSecond = second.epoch;
+    entry.name = name;
+    entry.file.write(name, formatLine(record, second.stamp));
+  }
+
+  /** `date time` changes once a second, and so may the file name: not made again for every request. */
+  private current = { epoch: -1, stamp: '' };
+  private second(at: Date): { epoch: number; stamp: string } {
+    const epoch = Math.floor(at.getTime() / 1000);
+    if (epoch !== this.current.epoch) this.current = { epoch, stamp: `${dateField(at)} ${timeField(at)}` };
+    return this.current;
   }
 
   async flush(): Promise<void> {
@@ -87,10 +107,9 @@ function fileName(at: Date, logFile: Site['logFile']): string {
   return `u_ex${parts.map(two).join('')}.log`;
 }
 
-export function formatLine(r: AccessRecord): string {
+export function formatLine(r: AccessRecord, dateTime = `${dateField(r.at)} ${timeField(r.at)}`): string {
   return [
-    dateField(r.at),
-    timeField(r.at),
+    dateTime,
     ip(r.serverIp),
     r.method,
     field(r.uriStem),
@@ -116,4 +135,5 @@ export const timeField = (d: Date) =>
 export const ip = (address: string) => (address.startsWith('::ffff:') ? address.slice(7) : address || '-');
 /** W3C fields are space-separated: IIS writes spaces as `+`, and an empty field as `-`. */
 export const field = (value: string | undefined) =>
-  value === undefined || value === '' ? '-' : value.replace(/[\s]/g, '+');
+  value === undefined || value === '' ? '-' : SPACE.test(value) ? value.replace(/\s/g, '+') : value;
+const SPACE = /\s/;
