@@ -1,5 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import { runCacheCase } from './cases/cache.js';
+import { runDomainsCase } from './cases/domains.js';
 import { runNodeCase } from './cases/node.js';
 import { runRawHopCase } from './cases/raw-hop.js';
 import { runW3poolCase } from './cases/w3pool.js';
@@ -12,13 +13,15 @@ import { BenchResults } from './results.js';
 import { wrkVersion } from './wrk.js';
 
 // `pnpm bench`: where the time of a request goes. Plain node:http (the ceiling), a raw Redis hop (the
-// least a queue in Redis can cost), the w3pool dynamic path and a listener cache hit, measured in one run
-// so the ratios compare like with like, with the CPU of every process and Redis's time per request.
+// least a queue in Redis can cost), the w3pool dynamic path, the two ways requests can reach an application
+// domain (domain-hop) and a listener cache hit, measured in one run so the ratios compare like with like,
+// with the CPU of every process and Redis's time per request.
 // A benchmark, not a test: it asserts nothing, and a case that fails is reported while the others run.
 const CASES: Record<CaseName, (context: CaseContext) => Promise<void>> = {
   node: runNodeCase,
   raw: runRawHopCase,
   w3pool: runW3poolCase,
+  domains: runDomainsCase,
   cache: runCacheCase,
 };
 

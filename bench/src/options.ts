@@ -1,7 +1,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 
 /** The case groups `--cases` selects from, in the order they run. */
-export const CASE_NAMES = ['node', 'raw', 'w3pool', 'cache'] as const;
+export const CASE_NAMES = ['node', 'raw', 'w3pool', 'domains', 'cache'] as const;
 export type CaseName = (typeof CASE_NAMES)[number];
 
 export interface BenchOptions {
@@ -54,7 +54,7 @@ export function parseOptions(argv: string[]): BenchOptions {
   const args = argv.slice(2).filter((arg, i) => !(i === 0 && arg === '--'));
   const raw = new Command('bench')
     .description(
-      'Where the time goes on the request hop: node:http, a raw Redis hop, w3pool and its response cache, in one run.',
+      'Where the time goes on the request hop: node:http, a raw Redis hop, w3pool, how requests reach an application domain, and the response cache, in one run.',
     )
     .option('--seconds <n>', 'seconds per measured wrk run (default 10; 3 with --quick)', positiveInteger)
     .option(

@@ -9,6 +9,8 @@ export const LABELS = {
   raw: 'raw Redis hop',
   w3pool: 'w3pool hello',
   cache: 'w3pool cache hit 4 KB',
+  domainTakes: 'domain takes (A)',
+  domainRelays: 'main relays batches (B)',
 } as const;
 export type Label = (typeof LABELS)[keyof typeof LABELS];
 

@@ -25,15 +25,30 @@ export interface W3poolSystem {
   services: ServiceProcess[];
 }
 
+/** Redis, WAS and the listener: everything of a w3pool system in front of the worker processes. */
+export interface W3poolFrontEnd {
+  baseUrl: string;
+  wasUrl: string;
+  redisUrl: string;
+  redis: RedisStats;
+  /** What every service of the system is started with: REDIS_URL and WAS's port. */
+  env: Record<string, string>;
+  was: ServiceProcess;
+  listener: ServiceProcess;
+  /** Their CPU roles, for a case to list with its own processes in the order of the report. */
+  roles: { listener: ProcessRole; was: ProcessRole; redis: ProcessRole };
+}
+
 /**
- * Redis, WAS, one listener and one pool host for DefaultAppPool, serving `root` through `handlers`, as
- * `npm start` runs them. Everything started is registered with `cleanup`, so the caller stops it all.
+ * A private Redis, WAS with a one-pool configuration (DefaultAppPool, site 1, application `/`, serving
+ * `root` through `handlers`) and one listener, as `npm start` runs them; whatever takes from the pool's
+ * queue is the caller's. Everything started is registered with `cleanup`.
  */
-export async function startW3pool(
+export async function startFrontEnd(
   context: CaseContext,
   cleanup: Cleanup,
   site: { root: string; handlers: unknown[] },
-): Promise<W3poolSystem> {
+): Promise<W3poolFrontEnd> {
   const redis = await startRedis();
   cleanup.add(() => redis.stop());
   const stats = await RedisStats.connect(redis.url);
@@ -57,7 +72,38 @@ export async function startW3pool(
   await was.waitForLine(/WAS ready/);
   const listener = startNode('listener', ['services/listener/dist/main.js'], env);
   cleanup.add(() => stopProcess(listener));
-  const host = startNode('pool host', ['services/worker/dist/main.js', '--pool', 'DefaultAppPool'], env);
+  await listener.waitForLine(/listener ready/);
+  return {
+    baseUrl: `http://127.0.0.1:${port}`,
+    wasUrl: `http://127.0.0.1:${wasPort}`,
+    redisUrl: redis.url,
+    redis: stats,
+    env,
+    was,
+    listener,
+    roles: {
+      listener: { role: 'listener', pids: () => [listener.pid] },
+      was: { role: 'WAS', pids: () => [was.pid] },
+      redis: { role: 'redis', pids: () => [redisPid] },
+    },
+  };
+}
+
+/**
+ * Redis, WAS, one listener and one pool host for DefaultAppPool, serving `root` through `handlers`, as
+ * `npm start` runs them. Everything started is registered with `cleanup`, so the caller stops it all.
+ */
+export async function startW3pool(
+  context: CaseContext,
+  cleanup: Cleanup,
+  site: { root: string; handlers: unknown[] },
+): Promise<W3poolSystem> {
+  const front = await startFrontEnd(context, cleanup, site);
+  const host = startNode(
+    'pool host',
+    ['services/worker/dist/main.js', '--pool', 'DefaultAppPool'],
+    front.env,
+  );
   // Every w3wp the samples saw, so none outlives the case; reaped after the host has stopped.
   const seen = new Set<number>();
   cleanup.add(() => reapLeftovers(seen, /w3wp/));
@@ -65,23 +111,24 @@ export async function startW3pool(
     for (const pid of await workerPids(host)) seen.add(pid);
     await stopProcess(host);
   });
-  await Promise.all([listener.waitForLine(/listener ready/), host.waitForLine(/pool host ready/)]);
+  await host.waitForLine(/pool host ready/);
   const w3wpPids = async () => {
     const pids = await workerPids(host);
     for (const pid of pids) seen.add(pid);
     return pids;
   };
+  const { listener, was, redis } = front.roles;
   return {
-    baseUrl: `http://127.0.0.1:${port}`,
-    wasUrl: `http://127.0.0.1:${wasPort}`,
-    redis: stats,
-    services: [was, listener, host],
+    baseUrl: front.baseUrl,
+    wasUrl: front.wasUrl,
+    redis: front.redis,
+    services: [front.was, front.listener, host],
     processes: [
-      { role: 'listener', pids: () => [listener.pid] },
+      listener,
       { role: 'worker', pids: w3wpPids },
       { role: 'pool host', pids: () => [host.pid] },
-      { role: 'WAS', pids: () => [was.pid] },
-      { role: 'redis', pids: () => [redisPid] },
+      was,
+      redis,
     ],
   };
 }
