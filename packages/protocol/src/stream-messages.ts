@@ -106,49 +106,160 @@ export interface RequestCancel {
 
 export type ToWorker = BodyChunk | ResponseAck | RequestCancel;
 
+// On the wire each message is a msgpack array in a fixed order per kind, not a map: there are as many
+// messages as requests, and writing and reading every key of every message was a measurable part of both
+// the worker's and the listener's cost per request. The sender's identity is interned on decode (one object
+// per worker, not one per message).
+
+type Tuple = unknown[];
+
 /** One PUBLISH to a listener's reply channel: every message for it from one event-loop turn, in order. */
 export function encodeToListener(messages: readonly ToListener[]): Buffer {
-  return pack(messages);
+  return pack(messages.map(listenerTuple));
 }
 
 /** One PUBLISH to a worker's control channel. */
 export function encodeToWorker(messages: readonly ToWorker[]): Buffer {
-  return pack(messages);
+  return pack(messages.map(workerTuple));
 }
 
-const LISTENER_KINDS = new Set(['head', 'data', 'abort', 'fail', 'pull']);
-const WORKER_KINDS = new Set(['body', 'ack', 'cancel']);
+function listenerTuple(m: ToListener): Tuple {
+  const w = m.worker;
+  switch (m.t) {
+    case 'head':
+      return [
+        'h',
+        m.id,
+        w.pool,
+        w.pid,
+        w.control,
+        m.status,
+        m.substatus,
+        m.headers,
+        m.body,
+        m.final,
+        m.errorCode ?? null,
+        m.cacheMs ?? null,
+      ];
+    case 'data':
+      return ['d', m.id, w.pool, w.pid, w.control, m.seq, m.chunk, m.final];
+    case 'abort':
+      return ['a', m.id, w.pool, w.pid, w.control, m.reason];
+    case 'fail':
+      return ['f', m.id, w.pool, w.pid, w.control, m.code];
+    case 'pull':
+      return ['p', m.id, w.pool, w.pid, w.control, m.bytes];
+  }
+}
+
+function workerTuple(m: ToWorker): Tuple {
+  switch (m.t) {
+    case 'body':
+      return ['b', m.id, m.seq, m.chunk, m.final];
+    case 'ack':
+      return ['k', m.id, m.bytes];
+    case 'cancel':
+      return ['c', m.id, m.reason];
+  }
+}
 
 /** Decode a reply-channel message; throws a TypeError when it is not a batch of worker → listener messages. */
 export function decodeToListener(bytes: Buffer): ToListener[] {
-  return decodeBatch<ToListener>(bytes, LISTENER_KINDS, 'worker → listener', (m) =>
-    m.t === 'fail' && !isErrorCode(m.code) ? `unknown error code ${String(m.code)}` : undefined,
-  );
+  return decodeBatch(bytes, 'worker → listener', listenerMessage);
 }
 
 /** Decode a control-channel message; throws a TypeError when it is not a batch of listener → worker messages. */
 export function decodeToWorker(bytes: Buffer): ToWorker[] {
-  return decodeBatch<ToWorker>(bytes, WORKER_KINDS, 'listener → worker', () => undefined);
+  return decodeBatch(bytes, 'listener → worker', workerMessage);
 }
 
-function decodeBatch<T extends { t: string; id: string }>(
-  bytes: Buffer,
-  kinds: ReadonlySet<string>,
-  direction: string,
-  extra: (message: T) => string | undefined,
-): T[] {
+function decodeBatch<T>(bytes: Buffer, direction: string, read: (tuple: Tuple) => T | string): T[] {
   const batch = unpack(bytes) as unknown;
   if (!Array.isArray(batch)) throw new TypeError(`not a batch of w3pool ${direction} messages`);
-  for (const message of batch as T[]) {
-    const wrong =
-      typeof message !== 'object' || message === null || !kinds.has(message.t)
-        ? 'unknown message kind'
-        : typeof message.id !== 'string'
-          ? 'no request id'
-          : extra(message);
-    if (wrong) throw new TypeError(`malformed w3pool ${direction} message: ${wrong}`);
+  const messages: T[] = [];
+  for (const tuple of batch as unknown[]) {
+    const message = Array.isArray(tuple) && typeof tuple[1] === 'string' ? read(tuple) : 'not a message';
+    if (typeof message === 'string') throw new TypeError(`malformed w3pool ${direction} message: ${message}`);
+    messages.push(message);
   }
-  return batch as T[];
+  return messages;
+}
+
+const identities = new Map<string, WorkerIdentity>();
+
+/** The same identity object for every message of one worker (control channel, pool and pid). */
+function identity(pool: unknown, pid: unknown, control: unknown): WorkerIdentity | undefined {
+  if (typeof pool !== 'string' || typeof pid !== 'number' || typeof control !== 'string') return undefined;
+  // Keyed by control channel, which is unique per application domain (the pool host's own messages have
+  // none, and simply replace each other's entry).
+  const known = identities.get(control);
+  if (known?.pid === pid && known.pool === pool) return known;
+  if (identities.size > 10_000) identities.clear();
+  const fresh = { pool, pid, control };
+  identities.set(control, fresh);
+  return fresh;
+}
+
+const bytes = (value: unknown): value is Uint8Array => value instanceof Uint8Array;
+const nullable = <T>(value: unknown, check: (v: unknown) => v is T): T | undefined =>
+  value === null || value === undefined ? undefined : check(value) ? value : undefined;
+const isNumber = (v: unknown): v is number => typeof v === 'number';
+
+function listenerMessage(f: Tuple): ToListener | string {
+  const id = f[1] as string;
+  const worker = identity(f[2], f[3], f[4]);
+  if (!worker) return 'no worker identity';
+  switch (f[0]) {
+    case 'h': {
+      if (typeof f[5] !== 'number' || typeof f[6] !== 'number' || typeof f[7] !== 'object' || !bytes(f[8]))
+        return 'malformed head';
+      const errorCode = f[10] === null || f[10] === undefined ? undefined : f[10];
+      if (errorCode !== undefined && (typeof errorCode !== 'string' || !isErrorCode(errorCode)))
+        return `unknown error code ${String(errorCode)}`;
+      const cacheMs = nullable(f[11], isNumber);
+      return {
+        t: 'head',
+        id,
+        status: f[5],
+        substatus: f[6],
+        headers: f[7] as ResponseHeaders,
+        body: f[8],
+        final: f[9] === true,
+        worker,
+        ...(errorCode === undefined ? {} : { errorCode }),
+        ...(cacheMs === undefined ? {} : { cacheMs }),
+      };
+    }
+    case 'd':
+      if (typeof f[5] !== 'number' || !bytes(f[6])) return 'malformed data';
+      return { t: 'data', id, seq: f[5], chunk: f[6], final: f[7] === true, worker };
+    case 'a':
+      return { t: 'abort', id, reason: String(f[5]), worker };
+    case 'f':
+      if (typeof f[5] !== 'string' || !isErrorCode(f[5])) return `unknown error code ${String(f[5])}`;
+      return { t: 'fail', id, code: f[5], worker };
+    case 'p':
+      if (typeof f[5] !== 'number') return 'malformed pull';
+      return { t: 'pull', id, bytes: f[5], worker };
+    default:
+      return 'unknown message kind';
+  }
+}
+
+function workerMessage(f: Tuple): ToWorker | string {
+  const id = f[1] as string;
+  switch (f[0]) {
+    case 'b':
+      if (typeof f[2] !== 'number' || !bytes(f[3])) return 'malformed body chunk';
+      return { t: 'body', id, seq: f[2], chunk: f[3], final: f[4] === true };
+    case 'k':
+      if (typeof f[2] !== 'number') return 'malformed ack';
+      return { t: 'ack', id, bytes: f[2] };
+    case 'c':
+      return { t: 'cancel', id, reason: String(f[2]) };
+    default:
+      return 'unknown message kind';
+  }
 }
 
 /** Bytes a worker may have sent and not yet had acknowledged; also the request-body pull size. */
