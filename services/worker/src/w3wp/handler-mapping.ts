@@ -5,34 +5,56 @@ export type MappingResult =
   | { kind: 'verb-not-allowed' }
   | { kind: 'none' };
 
+/** A handler mapping compiled once per configuration: its path pattern and verb list, ready to match. */
+interface CompiledMapping {
+  mapping: HandlerMapping;
+  index: number;
+  /** `*`: any file name; `ext`: a `*.ext` pattern (this is `.ext`); `name`: one file name. */
+  kind: '*' | 'ext' | 'name';
+  pattern: string;
+  /** undefined: every verb. */
+  verbs: ReadonlySet<string> | undefined;
+}
+
+export type CompiledMappings = readonly CompiledMapping[];
+
+export function compileMappings(mappings: readonly HandlerMapping[]): CompiledMappings {
+  return mappings.map((mapping, index) => {
+    const p = mapping.path.toLowerCase();
+    const verbs =
+      mapping.verb.trim() === '*'
+        ? undefined
+        : new Set(mapping.verb.split(',').map((v) => v.trim().toUpperCase()));
+    if (p === '*') return { mapping, index, kind: '*', pattern: p, verbs };
+    if (p.startsWith('*.')) return { mapping, index, kind: 'ext', pattern: p.slice(1), verbs };
+    return { mapping, index, kind: 'name', pattern: p, verbs };
+  });
+}
+
 /**
  * MapRequestHandler: the first mapping (in configured order) whose path pattern matches the file name
  * and whose verb list allows the method. A path match with no verb match is 405, as in IIS.
  */
+export function selectCompiled(mappings: CompiledMappings, method: string, urlPath: string): MappingResult {
+  const fileName = urlPath.slice(urlPath.lastIndexOf('/') + 1).toLowerCase();
+  let upper: string | undefined;
+  let pathMatched = false;
+  for (const m of mappings) {
+    const matches =
+      m.kind === '*' || (m.kind === 'ext' ? fileName.endsWith(m.pattern) : fileName === m.pattern);
+    if (!matches) continue;
+    pathMatched = true;
+    if (m.verbs === undefined || m.verbs.has((upper ??= method.toUpperCase())))
+      return { kind: 'mapped', mapping: m.mapping, index: m.index };
+  }
+  return pathMatched ? { kind: 'verb-not-allowed' } : { kind: 'none' };
+}
+
+/** selectCompiled for mappings compiled on the spot (tests, one-off use). */
 export function selectHandler(
   mappings: readonly HandlerMapping[],
   method: string,
   urlPath: string,
 ): MappingResult {
-  const fileName = (urlPath.split('/').pop() ?? '').toLowerCase();
-  let pathMatched = false;
-  for (const [index, mapping] of mappings.entries()) {
-    if (!pathMatches(mapping.path, fileName)) continue;
-    pathMatched = true;
-    if (verbMatches(mapping.verb, method)) return { kind: 'mapped', mapping, index };
-  }
-  return pathMatched ? { kind: 'verb-not-allowed' } : { kind: 'none' };
-}
-
-function pathMatches(pattern: string, fileName: string): boolean {
-  const p = pattern.toLowerCase();
-  if (p === '*') return true;
-  if (p.startsWith('*.')) return fileName.endsWith(p.slice(1));
-  return fileName === p;
-}
-
-function verbMatches(verbs: string, method: string): boolean {
-  if (verbs.trim() === '*') return true;
-  const upper = method.toUpperCase();
-  return verbs.split(',').some((v) => v.trim().toUpperCase() === upper);
+  return selectCompiled(compileMappings(mappings), method, urlPath);
 }

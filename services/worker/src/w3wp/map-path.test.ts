@@ -22,6 +22,16 @@ describe('mapPath', () => {
     expect(mapPath(app, '/shop/sub/')?.physicalPath).toBe('/srv/shop/sub/');
   });
 
+  it('maps plain paths directly and anything with a dot segment, a backslash or an empty segment safely', () => {
+    expect(mapPath(app, '/shop/.well-known/a')?.physicalPath).toBe('/srv/shop/.well-known/a');
+    expect(mapPath(app, '/shop/a..b/c')?.physicalPath).toBe('/srv/shop/a..b/c');
+    expect(mapPath(app, '/shop/./a')?.physicalPath).toBe('/srv/shop/a');
+    expect(mapPath(app, '/shop//a')?.physicalPath).toBe('/srv/shop/a');
+    expect(mapPath(app, '/shop/a/..')?.physicalPath).toBe('/srv/shop');
+    expect(mapPath(app, '/shop/..x/..')?.physicalPath).toBe('/srv/shop');
+    expect(mapPath(app, '/shop/IMAGES/a.png')?.physicalPath).toBe('/mnt/images/a.png');
+  });
+
   it('never leaves the virtual directory root', () => {
     expect(mapPath(app, '/shop/../../etc/passwd')).toBeUndefined();
     expect(mapPath(app, '/shop/images/../../../etc/passwd')).toBeUndefined();

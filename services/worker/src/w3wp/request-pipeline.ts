@@ -1,4 +1,4 @@
-import type { Application, Site, W3poolConfig } from '@w3pool/config';
+import type { W3poolConfig } from '@w3pool/config';
 import type { Extension, ExtensionLogger, Handler, HandlerRequest } from '@w3pool/extension-sdk';
 import { W3poolError, renderErrorPage, type RequestJob } from '@w3pool/protocol';
 import { stat } from 'node:fs/promises';
@@ -6,9 +6,16 @@ import type { AppOffline } from './app-offline.js';
 import type { RequestBody } from './request-body.js';
 import type { StreamingResponse } from './streaming-response.js';
 import { resolveExtension } from './extension-loader.js';
-import { selectHandler } from './handler-mapping.js';
-import { mapPath } from './map-path.js';
+import { compileMappings, selectCompiled, type CompiledMappings } from './handler-mapping.js';
+import { compilePaths, mapCompiled, type CompiledPaths } from './map-path.js';
 import { handlerHeaders } from './request-headers.js';
+
+/** An application of the pool, compiled once per configuration: what each request of it needs. */
+interface CompiledApplication {
+  site: { readonly id: number; readonly name: string };
+  application: { readonly path: string; readonly physicalPath: string };
+  paths: CompiledPaths;
+}
 
 interface LoadedHandler {
   handler?: Handler;
@@ -24,6 +31,9 @@ interface LoadedHandler {
  */
 export class RequestPipeline {
   private readonly handlers: LoadedHandler[];
+  private readonly mappings: CompiledMappings;
+  /** By site id, then application path. */
+  private readonly applications = new Map<number, Map<string, CompiledApplication>>();
   private inFlight = 0;
   private retired = false;
   private drained: (() => void) | undefined;
@@ -36,6 +46,20 @@ export class RequestPipeline {
     private readonly appOffline: AppOffline,
   ) {
     this.handlers = handlers;
+    this.mappings = compileMappings(config.webServer.handlers.list);
+    for (const site of config.sites) {
+      const apps = new Map<string, CompiledApplication>();
+      for (const app of site.applications) {
+        if (app.applicationPool !== pool) continue;
+        const root = app.virtualDirectories.find((v) => v.path === '/')?.physicalPath ?? '';
+        apps.set(app.path, {
+          site: { id: site.id, name: site.name },
+          application: { path: app.path, physicalPath: root },
+          paths: compilePaths(app),
+        });
+      }
+      this.applications.set(site.id, apps);
+    }
   }
 
   static async build(
@@ -123,14 +147,14 @@ export class RequestPipeline {
     signal: AbortSignal,
   ): Promise<void> {
     // BeginRequest: find the site and application the listener routed to.
-    const site = this.config.sites.find((s) => s.id === job.siteId);
-    const application = site?.applications.find((a) => a.path === job.appPath);
-    if (!site || !application || application.applicationPool !== this.pool) {
+    const app = this.applications.get(job.siteId)?.get(job.appPath);
+    if (!app) {
       throw new W3poolError('WORKER_NO_APPLICATION', `${job.siteName}${job.appPath} in pool ${this.pool}`);
     }
     // An application taken offline with app_offline.htm answers 503 with that page, whatever the URL.
-    const root = application.virtualDirectories.find((v) => v.path === '/')?.physicalPath ?? '';
-    const offline = await this.appOffline.page(root);
+    const root = app.application.physicalPath;
+    const known = this.appOffline.known(root);
+    const offline = known ? known.page : await this.appOffline.page(root);
     if (offline) {
       response
         .status(503)
@@ -142,22 +166,19 @@ export class RequestPipeline {
     }
 
     // MapRequestHandler.
-    const mapped = mapPath(application, job.path);
+    const mapped = mapCompiled(app.paths, job.path);
     if (!mapped) throw new W3poolError('WORKER_NOT_FOUND', job.path);
-    const selection = selectHandler(this.config.webServer.handlers.list, job.method, job.path);
+    const selection = selectCompiled(this.mappings, job.method, job.path);
     if (selection.kind === 'none') throw new W3poolError('WORKER_NO_HANDLER', job.path);
     if (selection.kind === 'verb-not-allowed')
       throw new W3poolError('WORKER_VERB_NOT_ALLOWED', `${job.method} ${job.path}`);
-    await checkResourceType(selection.mapping.resourceType, mapped.physicalPath, job.path);
+    if (selection.mapping.resourceType !== 'Unspecified')
+      await checkResourceType(selection.mapping.resourceType, mapped.physicalPath, job.path);
     const loaded = this.handlers[selection.index];
     if (!loaded?.handler) throw new W3poolError('EXT_HANDLER_LOAD_FAILED', loaded?.loadError);
 
     // ExecuteRequestHandler.
-    await loaded.handler(
-      toHandlerRequest(job, body, site, application, mapped.physicalPath),
-      response,
-      signal,
-    );
+    await loaded.handler(toHandlerRequest(job, body, app, mapped.physicalPath), response, signal);
   }
 
   private async fail(job: RequestJob, response: StreamingResponse, error: unknown): Promise<void> {
@@ -199,7 +220,6 @@ const BODY_HEADERS = [
 ];
 
 async function checkResourceType(resourceType: string, physicalPath: string, urlPath: string): Promise<void> {
-  if (resourceType === 'Unspecified') return;
   const info = await stat(physicalPath).catch(() => undefined);
   const ok =
     (resourceType === 'File' && info?.isFile()) ||
@@ -215,11 +235,9 @@ function isLoopback(address: string): boolean {
 function toHandlerRequest(
   job: RequestJob,
   body: RequestBody,
-  site: Site,
-  application: Application,
+  app: CompiledApplication,
   physicalPath: string,
 ): HandlerRequest {
-  const root = application.virtualDirectories.find((v) => v.path === '/')?.physicalPath ?? '';
   return {
     id: job.id,
     method: job.method,
@@ -236,8 +254,8 @@ function toHandlerRequest(
     remotePort: job.remotePort,
     localAddress: job.localAddress,
     localPort: job.localPort,
-    site: { id: site.id, name: site.name },
-    application: { path: application.path, physicalPath: root },
+    site: app.site,
+    application: app.application,
     physicalPath,
   };
 }

@@ -58,14 +58,20 @@ export class RequestRunner {
 
   private start(id: string, job: RequestJob): void {
     this.running.set(id, { id, method: job.method, url: job.rawUrl, at: Date.now() });
-    this.execute(job)
-      .catch((error: unknown) => this.log.error({ err: error, id }, 'request execution failed'))
-      .finally(() => {
-        this.running.delete(id);
-        this.served += 1;
-        this.queue.complete(id);
-        if (this.running.size === 0) this.wakeIdle();
-      });
+    this.execute(job).then(
+      () => this.finished(id),
+      (error: unknown) => {
+        this.log.error({ err: error, id }, 'request execution failed');
+        this.finished(id);
+      },
+    );
+  }
+
+  private finished(id: string): void {
+    this.running.delete(id);
+    this.served += 1;
+    this.queue.complete(id);
+    if (this.running.size === 0) this.wakeIdle();
   }
 
   private expire(id: string, job: RequestJob): void {
