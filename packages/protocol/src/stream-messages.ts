@@ -215,7 +215,7 @@ function listenerMessage(f: Tuple): ToListener | string {
         return 'malformed head';
       const errorCode = f[10] === null || f[10] === undefined ? undefined : f[10];
       if (errorCode !== undefined && (typeof errorCode !== 'string' || !isErrorCode(errorCode)))
-        return `unknown error code ${String(errorCode)}`;
+        return `unknown error code ${JSON.stringify(errorCode)}`;
       const cacheMs = nullable(f[11], isNumber);
       return {
         t: 'head',
