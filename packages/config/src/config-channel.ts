@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import { CONFIG_CHANNEL, CONFIG_KEY, KEY_PREFIX } from '@w3pool/protocol';
-import { createRedis } from '@w3pool/runtime';
+import { closeRedis, createRedis } from '@w3pool/runtime';
 import { validateConfig } from './load-config.js';
 import type { W3poolConfig } from './schema/w3pool-config.js';
 
@@ -229,7 +229,7 @@ export function followConfig(redisUrl: string, handlers: ConfigFollowerHandlers)
     close: async () => {
       closed = true;
       subscriber.disconnect();
-      await reader.quit().catch(() => reader.disconnect());
+      await closeRedis(reader);
     },
   };
 }

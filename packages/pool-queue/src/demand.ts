@@ -20,6 +20,8 @@ export async function watchDemand(
   await subscriber.subscribe(channel);
   return async () => {
     subscriber.off('message', listener);
-    await subscriber.unsubscribe(channel).catch(() => undefined);
+    // Unsubscribing from a connection that is away would queue until Redis returns: it has no
+    // subscription then anyway.
+    if (subscriber.status === 'ready') await subscriber.unsubscribe(channel).catch(() => undefined);
   };
 }

@@ -10,12 +10,22 @@ export interface StopLogger {
  * Under the launcher (W3POOL_EXIT_WITH_PARENT=1) stdin is a pipe from it: end-of-file means the launcher
  * died without stopping us, and we stop rather than linger as an orphan.
  */
-export function stopOnSignals(close: () => Promise<void>, log: StopLogger): void {
+export function stopOnSignals(
+  close: () => Promise<void>,
+  log: StopLogger,
+  /** The most a graceful stop may take before the process exits anyway (default 120 s). */
+  deadlineMs = 120_000,
+): void {
   let stopping = false;
   const stop = (why: string) => {
     if (stopping) return;
     stopping = true;
     log.info({ why }, 'stopping');
+    // Whatever a stop waits for (requests in flight, a Redis that is away), it does not wait for ever.
+    setTimeout(() => {
+      log.error({ deadlineMs }, 'stop did not finish in time; exiting');
+      process.exit(1);
+    }, deadlineMs).unref();
     close().then(
       () => process.exit(0),
       (error: unknown) => {
@@ -37,4 +47,5 @@ export function argument(name: string): string | undefined {
   return index >= 0 ? process.argv[index + 1] : undefined;
 }
 export { freePort } from './free-port.js';
-export { createRedis, redisReady, reconnectDelayMs, type RedisRole } from './redis-connection.js';
+export { closeRedis, createRedis, redisReady, reconnectDelayMs, type RedisRole } from './redis-connection.js';
+export { ThrottledLog, type WarnLogger } from './throttled-log.js';

@@ -56,3 +56,27 @@ export function redisReady(redis: Redis): Promise<void> {
     redis.once('end', onEnd);
   });
 }
+
+/**
+ * Close a connection without waiting on a Redis that is away: QUIT (so Redis sees a clean goodbye) only
+ * while it is ready, and for at most `timeoutMs`; otherwise drop the socket. A queued QUIT on a connection
+ * that is reconnecting would otherwise wait for Redis to return, and hold up the service's stop.
+ */
+export async function closeRedis(redis: Redis, timeoutMs = 1000): Promise<void> {
+  if (redis.status !== 'ready') {
+    redis.disconnect();
+    return;
+  }
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)));
+  await Promise.race([
+    redis.quit().then(
+      () => undefined,
+      () => undefined,
+    ),
+    timedOut,
+  ]);
+  clearTimeout(timer);
+  // Still open if QUIT went unanswered: drop it.
+  redis.disconnect();
+}

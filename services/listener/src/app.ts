@@ -4,7 +4,7 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { followConfig, type PublishedConfig } from '@w3pool/config';
 import { CACHE_INVALIDATION_CHANNEL, cacheInvalidationCodec } from '@w3pool/protocol';
-import { createRedis, redisReady } from '@w3pool/runtime';
+import { closeRedis, createRedis, redisReady, ThrottledLog } from '@w3pool/runtime';
 import { ControlOutbox } from './control-outbox.js';
 import { Endpoints, type BoundEndpoint } from './endpoints.js';
 import { HttpErrLog } from './httperr-log.js';
@@ -74,6 +74,7 @@ function createParts(options: ListenerOptions) {
     rejections: new Rejections(httperr, stats),
     control: new ControlOutbox(connection, log),
     pending: new PendingRequests(),
+    warnings: new ThrottledLog(log),
   };
 }
 type Parts = ReturnType<typeof createParts>;
@@ -147,7 +148,7 @@ export async function buildListener(options: ListenerOptions): Promise<ListenerS
       await Promise.all([w3c.flush(), httperr.flush()]);
       cache.close();
       parts.subscriptions.close();
-      await parts.connection.quit().catch(() => parts.connection.disconnect());
+      await closeRedis(parts.connection);
     },
   };
 }

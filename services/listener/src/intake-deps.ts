@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { ThrottledLog } from '@w3pool/runtime';
 import type { ControlOutbox } from './control-outbox.js';
 import type { ListenerStats } from './listener-stats.js';
 import type { PendingRequests } from './pending-requests.js';
@@ -22,5 +23,7 @@ export interface IntakeDeps {
   stats: ListenerStats;
   listenerId: string;
   log: Logger;
+  /** For warnings a single event can cause a thousand times a second (QueueFull, QueueUnreachable). */
+  warnings: ThrottledLog;
   shuttingDown: () => boolean;
 }

@@ -108,7 +108,11 @@ function queueRequest(
     (error: unknown) => {
       deps.replies.forget(job.id);
       if (!(error instanceof QueueUnreachableError)) throw error;
-      deps.log.warn({ err: error, pool: route.pool.name }, 'pool queue unreachable (QueueUnreachable)');
+      deps.warnings.warn(
+        'QueueUnreachable',
+        { err: error, pool: route.pool.name },
+        'pool queue unreachable (QueueUnreachable)',
+      );
       deps.rejections.reject(exchange, 'LISTENER_QUEUE_UNREACHABLE', !readAhead.complete);
     },
   );
@@ -137,7 +141,11 @@ function refused(deps: IntakeDeps, exchange: Exchange, job: RequestJob, readAhea
   deps.replies.forget(job.id);
   const pool = exchange.route!.pool;
   deps.stats.queueFull += 1;
-  deps.log.warn({ pool: pool.name, queueLength: pool.queueLength }, 'pool queue full (QueueFull)');
+  deps.warnings.warn(
+    `QueueFull ${pool.name}`,
+    { pool: pool.name, queueLength: pool.queueLength },
+    'pool queue full (QueueFull)',
+  );
   // TcpLevel: a load balancer that probes TCP must see this server as down, not as a healthy 503.
   if (pool.failure.loadBalancerCapabilities === 'TcpLevel') deps.rejections.drop(exchange, 'QueueFull');
   else deps.rejections.reject(exchange, 'LISTENER_QUEUE_FULL', !readAhead.complete);

@@ -82,12 +82,20 @@ export class RequestPorts implements PendingRequestPorts {
     const where = { id: job.id, url: job.rawUrl, listener: deps.listenerId };
     if (how === 'timed-out') {
       deps.stats.queueTimeouts += 1;
-      deps.log.warn({ ...where, reason: 'Timer_AppPool' }, 'request expired in the pool queue');
+      deps.warnings.warn(
+        'Timer_AppPool',
+        { ...where, reason: 'Timer_AppPool' },
+        'request expired in the pool queue',
+      );
     } else if (how === 'abandoned') {
       deps.stats.abandoned += 1;
-      deps.log.warn(where, 'request lost by the queue (Connection_Abandoned_By_ReqQueue)');
+      deps.warnings.warn('abandoned', where, 'request lost by the queue (Connection_Abandoned_By_ReqQueue)');
     } else if (how === 'worker-dead') {
-      deps.log.warn(where, 'request held by a worker that stopped answering and was never settled (502.3)');
+      deps.warnings.warn(
+        'worker-dead',
+        where,
+        'request held by a worker that stopped answering and was never settled (502.3)',
+      );
     }
   }
 }

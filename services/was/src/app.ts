@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { createRedis } from '@w3pool/runtime';
+import { closeRedis, createRedis } from '@w3pool/runtime';
 import { registerAdminApi } from './admin-api.js';
 import { ConfigOwner } from './config-owner.js';
 import { followRapidFailInbox } from './rapid-fail-inbox.js';
@@ -67,7 +67,7 @@ export async function buildWas(options: WasOptions): Promise<WasService> {
     close: async () => {
       await http.close();
       inbox.disconnect();
-      await redis.quit().catch(() => redis.disconnect());
+      await closeRedis(redis);
     },
   };
 }

@@ -14,7 +14,7 @@ import {
   parseRuntimeState,
   poolFailureNoticeCodec,
 } from '@w3pool/protocol';
-import { createRedis, redisReady } from '@w3pool/runtime';
+import { closeRedis, createRedis, redisReady } from '@w3pool/runtime';
 import { OutageLog } from '../redis-outage.js';
 import { AbandonedRequests } from './abandoned-requests.js';
 import { EventLog } from './event-log.js';
@@ -99,7 +99,7 @@ export async function buildPoolHost(options: PoolHostOptions): Promise<PoolHost>
       await supervisor.close();
       await follower.close();
       subscriber.disconnect();
-      await redis.quit().catch(() => redis.disconnect());
+      await closeRedis(redis);
     },
   };
 }

@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import { followConfig, type PublishedConfig } from '@w3pool/config';
 import { PoolQueue } from '@w3pool/pool-queue';
 import { W3poolError } from '@w3pool/protocol';
-import { createRedis } from '@w3pool/runtime';
+import { closeRedis, createRedis } from '@w3pool/runtime';
 import { OutageLog } from '../redis-outage.js';
 import { ApplicationDomains } from './domain/application-domains.js';
 import { FailedDomainRequests } from './domain/failed-domain-requests.js';
@@ -68,8 +68,7 @@ export async function buildWorker(options: WorkerOptions): Promise<WorkerService
     },
     onError: (error) => log.error({ err: error }, 'configuration could not be read'),
   });
-  const closeConnections = () =>
-    Promise.all([control, publisher].map((c) => c.quit().catch(() => c.disconnect())));
+  const closeConnections = () => Promise.all([control, publisher].map((c) => closeRedis(c)));
 
   const first = await follower.first;
   const poolConfig = poolOf(first);

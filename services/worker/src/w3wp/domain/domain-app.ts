@@ -9,7 +9,7 @@ import {
   type ToListener,
   type WorkerIdentity,
 } from '@w3pool/protocol';
-import { createRedis } from '@w3pool/runtime';
+import { closeRedis, createRedis } from '@w3pool/runtime';
 import { AppOffline } from '../app-offline.js';
 import { CacheDependencies } from '../cache-dependencies.js';
 import { ControlChannel } from '../control-channel.js';
@@ -110,5 +110,5 @@ export async function buildDomain(
 }
 
 async function closeAll(connections: Redis[]): Promise<void> {
-  await Promise.all(connections.map((c) => c.quit().catch(() => c.disconnect())));
+  await Promise.all(connections.map((c) => closeRedis(c)));
 }

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { ThrottledLog } from '@w3pool/runtime';
 import type { TakenRequest } from '@w3pool/pool-queue';
 import {
   replyChannel,
@@ -30,13 +31,17 @@ export class RequestRunner {
   private readonly running = new Map<string, RequestInFlight>();
   private served = 0;
   private idle: (() => void)[] = [];
+  /** A backlog past its deadline expires request by request: one line per few seconds says so. */
+  private readonly warnings: ThrottledLog;
 
   constructor(
     private readonly queue: RequestQueue,
     private readonly execute: (job: RequestJob) => Promise<void>,
     private readonly identity: WorkerIdentity,
     private readonly log: Logger,
-  ) {}
+  ) {
+    this.warnings = new ThrottledLog(log);
+  }
 
   /** Requests the consumer took, oldest first. */
   run(requests: readonly TakenRequest[]): void {
@@ -75,7 +80,8 @@ export class RequestRunner {
   }
 
   private expire(id: string, job: RequestJob): void {
-    this.log.warn(
+    this.warnings.warn(
+      'expired',
       { id, url: job.rawUrl, lateMs: Date.now() - job.deadline },
       'request not run: its queue deadline passed (the listener answered 503 Timer_AppPool)',
     );
