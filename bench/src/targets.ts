@@ -37,13 +37,17 @@ export function evaluateTargets(summaries: Summary[]): TargetRow[] {
     ratioTarget('w3pool hello, 64 conns, vs node:http hello', rps(w3pool64), rps(node64), 0.25),
     ratioTarget('w3pool hello, 64 conns, vs raw Redis hop', rps(w3pool64), rps(at(LABELS.raw, 64)), 0.75),
   ];
-  const redisUs = w3pool64?.redis?.usPerRequest;
+  // Redis time is redis-server's own CPU per request (from /proc): everything Redis does for the hop,
+  // counted once. commandstats is shown beside it, but it cannot be summed honestly: a script's time already
+  // includes the commands it runs, and those are listed again under their own names.
+  const redisUs = w3pool64?.cpu.get('redis')?.usPerRequest;
+  const commandsUs = w3pool64?.redis?.usPerRequest;
   rows.push(
     redisUs === undefined
       ? notMeasured('Redis time per request, w3pool hello, 64 conns', '≤ 10 µs')
       : {
-          target: 'Redis time per request, w3pool hello, 64 conns',
-          measured: `${redisUs.toFixed(2)} µs`,
+          target: 'Redis time per request (redis-server CPU), w3pool hello, 64 conns',
+          measured: `${redisUs.toFixed(2)} µs${commandsUs === undefined ? '' : ` (commandstats ${commandsUs.toFixed(2)} µs)`}`,
           bar: '≤ 10 µs',
           met: redisUs <= 10,
         },
