@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
-import { CONFIG_CHANNEL, CONFIG_KEY, KEY_PREFIX } from '@w3pool/protocol';
+import { Type } from '@sinclair/typebox';
+import { CONFIG_CHANNEL, CONFIG_KEY, KEY_PREFIX, messageCodec } from '@w3pool/protocol';
 import { closeRedis, createRedis } from '@w3pool/runtime';
 import { validateConfig } from './load-config.js';
 import type { W3poolConfig } from './schema/w3pool-config.js';
@@ -135,26 +136,40 @@ export async function republishConfig(redis: Redis, published: PublishedConfig):
   return written === 1;
 }
 
+/**
+ * What WAS writes to CONFIG_KEY around the configuration tree. The envelope is checked here; the tree itself
+ * by the configuration schema (validateConfig). A key in the format before epochs has none: epoch 0.
+ */
+const envelopeCodec = messageCodec(
+  'published configuration',
+  Type.Object({
+    version: Type.Integer({ minimum: 0 }),
+    epoch: Type.Optional(Type.Number()),
+    publishedAt: Type.String(),
+    source: Type.String(),
+    config: Type.Unknown(),
+  }),
+);
+
 /** The (epoch, version) of the configuration in Redis, without validating the tree. */
 export async function readPublishedStamp(redis: Redis): Promise<ConfigStamp | undefined> {
   const text = await redis.get(CONFIG_KEY);
   if (!text) return undefined;
-  return stampOf(JSON.parse(text) as Partial<ConfigStamp>);
+  const envelope = envelopeCodec.decode(text);
+  return { epoch: envelope.epoch ?? 0, version: envelope.version };
 }
 
 export async function readPublishedConfig(redis: Redis): Promise<PublishedConfig | undefined> {
   const text = await redis.get(CONFIG_KEY);
   if (!text) return undefined;
-  const parsed = JSON.parse(text) as PublishedConfig;
+  const envelope = envelopeCodec.decode(text);
   return {
-    ...parsed,
-    ...stampOf(parsed),
-    config: validateConfig(parsed.config, { source: parsed.source, baseDir: '/' }),
+    version: envelope.version,
+    epoch: envelope.epoch ?? 0,
+    publishedAt: envelope.publishedAt,
+    source: envelope.source,
+    config: validateConfig(envelope.config, { source: envelope.source, baseDir: '/' }),
   };
-}
-
-function stampOf(parsed: Partial<ConfigStamp>): ConfigStamp {
-  return { epoch: Number(parsed.epoch ?? 0), version: Number(parsed.version ?? 0) };
 }
 
 export interface ConfigFollower {

@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { WAS_INBOX_CHANNEL, type PoolFailureNotice } from '@w3pool/protocol';
+import { WAS_INBOX_CHANNEL, poolFailureNoticeCodec } from '@w3pool/protocol';
 import type { RuntimeControl } from './runtime-control.js';
 
 /** Rapid-fail protection trips in a pool host; WAS records the pool as stopped, for every listener. */
@@ -11,8 +11,13 @@ export async function followRapidFailInbox(
 ): Promise<void> {
   await inbox.subscribe(WAS_INBOX_CHANNEL);
   inbox.on('message', (_channel: string, message: string) => {
-    const notice = JSON.parse(message) as PoolFailureNotice;
-    if (notice.kind !== 'rapid-fail') return;
+    let notice;
+    try {
+      notice = poolFailureNoticeCodec.decode(message);
+    } catch (error) {
+      log.warn({ err: error }, 'ignored a malformed message in the WAS inbox');
+      return;
+    }
     log.error({ pool: notice.pool, failures: notice.failures }, 'rapid-fail protection stopped the pool');
     control
       .setPool(notice.pool, 'Stopped', 'RapidFail')
