@@ -1,7 +1,6 @@
 import { connect, type Socket } from 'node:net';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { httpRequest } from '../helpers/http-client.js';
 import { eventually, siteConfig, startSystem, testHandlers, type RunningSystem } from '../helpers/system.js';
@@ -89,28 +88,30 @@ describe('listener connections', () => {
     );
   });
 
-  it('on SIGTERM stops accepting, finishes the request in flight, and exits', async () => {
-    const inFlight = new Promise<{ status: number; body: string }>((resolve, reject) => {
-      request(`${system.baseUrl}/slow.test?chunks=4&interval=300`, { agent: false }, (res) => {
-        let body = '';
-        res.on('data', (c: Buffer) => {
-          body += c.toString();
-          // Once the first chunk is here the request is certainly in flight: stop the listener.
-          if (body.startsWith('chunk 0') && !sent) {
-            sent = true;
-            system.listener.child.kill('SIGTERM');
-          }
-        });
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-        res.on('error', reject);
-      })
-        .on('error', reject)
-        .end();
-    });
-    let sent = false;
-    const answer = await inFlight;
-    expect(answer.status).toBe(200);
-    expect(answer.body).toMatch(/chunk 3 at \d+\ndone\n$/);
+  it('on SIGTERM stops accepting, finishes the request in flight, answers a late request 503 AppShutdown, and exits', async () => {
+    // One keep-alive connection: a slow request, then, once the listener is stopping, a second request.
+    const socket = connect(system.port, '127.0.0.1');
+    let text = '';
+    const closed = new Promise<void>((resolve) => socket.on('close', () => resolve()));
+    const firstChunk = new Promise<void>((resolve) =>
+      socket.on('data', (chunk: Buffer) => {
+        text += chunk.toString('latin1');
+        if (text.includes('chunk 0')) resolve();
+      }),
+    );
+    socket.write(`GET /slow.test?chunks=4&interval=300 HTTP/1.1\r\nHost: 127.0.0.1:${system.port}\r\n\r\n`);
+    await firstChunk;
+    system.listener.child.kill('SIGTERM');
+    await system.listener.waitForLine(/"msg":"stopping"/);
+    socket.write(`GET /index.html HTTP/1.1\r\nHost: 127.0.0.1:${system.port}\r\n\r\n`);
+    await closed;
+    const [first, second] = text.split(/(?=HTTP\/1\.1 )/);
+    expect(first).toMatch(/^HTTP\/1\.1 200/);
+    // Chunked on the wire: every chunk, then "done", then the terminating chunk.
+    expect(first).toMatch(/chunk 3 at \d+\n\r\n\w+\r\ndone\n\r\n0\r\n\r\n$/);
+    expect(second).toMatch(/^HTTP\/1\.1 503/);
+    expect(second).toContain('LISTENER_SHUTTING_DOWN');
+    expect(second!.toLowerCase()).toContain('retry-after: 1');
     const exit = await system.listener.exited;
     expect(exit.code).toBe(0);
     await expect(httpRequest(`${system.baseUrl}/index.html`)).rejects.toThrow(/ECONNREFUSED/);

@@ -12,7 +12,8 @@ const FLUSH_MS = 200;
  * whenever it opens a log.
  */
 export class AsyncLogFile {
-  private buffer: { file: string; line: string }[] = [];
+  /** Lines waiting to be written, by file: one array push per line, no object per line. */
+  private buffer = new Map<string, string[]>();
   private bufferedBytes = 0;
   private timer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> = Promise.resolve();
@@ -27,7 +28,9 @@ export class AsyncLogFile {
 
   /** Queue a line for `file` (a name inside the directory). Never blocks and never throws. */
   write(file: string, line: string): void {
-    this.buffer.push({ file, line });
+    const lines = this.buffer.get(file);
+    if (lines) lines.push(line);
+    else this.buffer.set(file, [line]);
     this.bufferedBytes += line.length + 2;
     if (this.bufferedBytes >= FLUSH_BYTES) void this.flush();
     else this.timer ??= setTimeout(() => void this.flush(), FLUSH_MS);
@@ -42,30 +45,21 @@ export class AsyncLogFile {
     clearTimeout(this.timer);
     this.timer = undefined;
     const batch = this.buffer;
-    this.buffer = [];
+    this.buffer = new Map();
     this.bufferedBytes = 0;
-    if (batch.length === 0) return this.flushing;
+    if (batch.size === 0) return this.flushing;
     this.flushing = this.flushing.then(() => this.writeBatch(batch)).catch(this.onError);
     return this.flushing;
   }
 
-  private async writeBatch(batch: { file: string; line: string }[]): Promise<void> {
+  private async writeBatch(batch: Map<string, string[]>): Promise<void> {
     this.directoryReady ??= mkdir(this.directory, { recursive: true });
     await this.directoryReady;
-    const byFile = new Map<string, string[]>();
-    for (const { file, line } of batch) {
-      let lines = byFile.get(file);
-      if (!lines) {
-        lines = [];
-        byFile.set(file, lines);
-        if (!this.opened.has(file)) {
-          this.opened.add(file);
-          lines.push(this.header(new Date()));
-        }
-      }
-      lines.push(line);
+    for (const [file, lines] of batch) {
+      // A file this process opens gets the W3C directives first, as IIS writes them whenever it opens a log.
+      const head = this.opened.has(file) ? '' : `${this.header(new Date())}\r\n`;
+      this.opened.add(file);
+      await appendFile(join(this.directory, file), `${head}${lines.join('\r\n')}\r\n`);
     }
-    for (const [file, lines] of byFile)
-      await appendFile(join(this.directory, file), `${lines.join('\r\n')}\r\n`);
   }
 }

@@ -4,15 +4,18 @@ import type { CachedResponse } from './response-cache.js';
 
 /** Answer from the response cache (http.sys's kernel cache hit): no Redis, no worker. */
 export function serveCached(request: IncomingMessage, response: ServerResponse, hit: CachedResponse): void {
-  response.statusCode = hit.status;
-  for (const [name, value] of Object.entries(hit.headers)) response.setHeader(name, value);
-  response.setHeader('x-w3pool-worker', hit.worker);
-  if (fresh(request.headers, { etag: hit.headers.etag, 'last-modified': hit.headers['last-modified'] })) {
+  const h = request.headers;
+  const conditional = h['if-none-match'] !== undefined || h['if-modified-since'] !== undefined;
+  if (conditional && fresh(h, { etag: hit.headers.etag, 'last-modified': hit.headers['last-modified'] })) {
     response.statusCode = 304;
-    response.removeHeader('content-length');
+    for (const [name, value] of Object.entries(hit.headers)) {
+      if (name !== 'content-length') response.setHeader(name, value);
+    }
+    response.setHeader('x-w3pool-worker', hit.worker);
     response.end();
     return;
   }
-  response.setHeader('content-length', hit.body.length);
+  // The header block was made when the response was kept: one writeHead, then the body.
+  response.writeHead(hit.status, hit.lines);
   response.end(request.method === 'HEAD' ? undefined : hit.body);
 }

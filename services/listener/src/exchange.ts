@@ -39,7 +39,7 @@ export function logAccess(exchange: Exchange, w3c: W3cLogs): void {
   const { request, response, route, url } = exchange;
   if (!route || !url || !exchange.siteLog) return;
   w3c.record(route.site.id, {
-    at: new Date(),
+    at: Date.now(),
     serverIp: exchange.serverIp ?? '',
     method: request.method ?? '-',
     uriStem: url.path,

@@ -14,6 +14,7 @@ const CLOSES_CONNECTION = new Set<ErrorCode>([
   'LISTENER_NO_SITE',
   'LISTENER_HOST_INVALID',
   'LISTENER_CONTENT_TOO_LARGE',
+  'LISTENER_SHUTTING_DOWN',
 ]);
 
 /** Refusals a client may simply retry in a moment: they carry Retry-After. */
@@ -21,6 +22,7 @@ const RETRY_AFTER = new Set<ErrorCode>([
   'LISTENER_QUEUE_FULL',
   'LISTENER_QUEUE_UNREACHABLE',
   'LISTENER_REQUEST_ABANDONED',
+  'LISTENER_SHUTTING_DOWN',
 ]);
 
 /**

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { QueueUnreachableError, type QueueEntry } from '@w3pool/pool-queue';
-import type { RequestJob } from '@w3pool/protocol';
+import type { ErrorCode, RequestJob } from '@w3pool/protocol';
 import { serveCached } from './cache-hit.js';
 import type { IntakeDeps } from './intake-deps.js';
 import { Exchange, logAccess } from './exchange.js';
@@ -33,19 +33,26 @@ export function createRequestIntake(
   return (request, response) => {
     deps.stats.requests += 1;
     const exchange = new Exchange(request, response);
-    response.on('close', () => {
-      logAccess(exchange, deps.w3c);
-      exchange.pending?.clientGone();
-    });
-    if (deps.shuttingDown()) response.setHeader('connection', 'close');
+    // A request that arrives while the listener stops (on a keep-alive connection) is not queued: 503
+    // AppShutdown, so the client retries on another listener; the requests in flight finish.
+    if (deps.shuttingDown()) return answerNow(deps, exchange, 'LISTENER_SHUTTING_DOWN');
     const state = deps.state();
     const refusal = runPreQueueChecks(exchange, state);
-    if (refusal) return deps.rejections.reject(exchange, refusal, declaresBody(request));
+    if (refusal) return answerNow(deps, exchange, refusal);
     const route = exchange.route!;
     const url = exchange.url!;
     const cacheKey = deps.cache.keyFor(request, route.site.id, url.path, url.query);
     const hit = cacheKey === undefined ? undefined : deps.cache.lookup(cacheKey);
-    if (hit) return serveCached(request, response, hit);
+    if (hit) {
+      serveCached(request, response, hit);
+      return logWhenDone(deps, exchange);
+    }
+    // From here the answer comes later: the connection's end logs it, and tells a queued request that its
+    // client left.
+    response.on('close', () => {
+      logAccess(exchange, deps.w3c);
+      exchange.pending?.clientGone();
+    });
     sequence += 1;
     const id = `${deps.listenerId}.${sequence}`;
     const queued = declaresBody(request)
@@ -53,6 +60,21 @@ export function createRequestIntake(
       : queueRequest(deps, exchange, id, EMPTY_BODY, NO_BODY, cacheKey);
     queued.catch((error: unknown) => unqueueable(deps, exchange, error));
   };
+}
+
+/** An answer the listener makes at once (a refusal): logged as soon as it is out. */
+function answerNow(deps: IntakeDeps, exchange: Exchange, code: ErrorCode): void {
+  deps.rejections.reject(exchange, code, declaresBody(exchange.request));
+  logWhenDone(deps, exchange);
+}
+
+/**
+ * Log an answer written in one go now if the socket took all of it (no listener per request for that);
+ * else once the connection is done with it, so time-taken and a client's early leaving are right.
+ */
+function logWhenDone(deps: IntakeDeps, exchange: Exchange): void {
+  if (exchange.response.writableFinished) logAccess(exchange, deps.w3c);
+  else exchange.response.once('close', () => logAccess(exchange, deps.w3c));
 }
 
 function unqueueable(deps: IntakeDeps, exchange: Exchange, error: unknown): void {

@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { timeSpanToMs, type W3poolConfig } from '@w3pool/config';
 import type { ResponseHead, ResponseHeaders } from '@w3pool/protocol';
+import { HOP_BY_HOP } from './hop-by-hop.js';
 import { declaresBody } from './request-body-pump.js';
 
 /** http.sys's UriScavengerPeriod: an entry not hit for this long is dropped. */
@@ -15,6 +16,11 @@ export interface CachedResponse {
   headers: ResponseHeaders;
   body: Buffer;
   worker: string;
+  /**
+   * The whole header block of a hit, as a flat list for one writeHead (content-length and which worker
+   * produced it included): built once when the response is kept, not per hit.
+   */
+  lines: string[];
   expiresAt: number;
   lastHit: number;
 }
@@ -114,12 +120,14 @@ export class ResponseCache {
     const now = Date.now();
     this.remove(key);
     const body = Buffer.from(head.body.buffer, head.body.byteOffset, head.body.byteLength);
+    const worker = `${head.worker.pool}/${head.worker.pid}`;
     this.entries.set(key, {
       status: head.status,
       substatus: head.substatus,
       headers: head.headers,
       body,
-      worker: `${head.worker.pool}/${head.worker.pid}`,
+      worker,
+      lines: headerLines(head.headers, worker, body.length),
       expiresAt: now + head.cacheMs,
       lastHit: now,
     });
@@ -200,4 +208,16 @@ export class ResponseCache {
       if (entry.expiresAt <= now || now - entry.lastHit > SCAVENGER_MS) this.remove(key);
     }
   }
+}
+
+function headerLines(headers: ResponseHeaders, worker: string, length: number): string[] {
+  const lines: string[] = [];
+  for (const name in headers) {
+    if (name === 'content-length' || HOP_BY_HOP.has(name)) continue;
+    const value = headers[name]!;
+    if (typeof value === 'string') lines.push(name, value);
+    else for (const one of value) lines.push(name, one);
+  }
+  lines.push('x-w3pool-worker', worker, 'content-length', String(length));
+  return lines;
 }

@@ -1,16 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import type { ResponseData, ResponseHead, ToWorker } from '@w3pool/protocol';
-
-// Hop-by-hop headers belong to one connection; the listener owns the client's connection, not the worker.
-const HOP_BY_HOP = new Set([
-  'connection',
-  'keep-alive',
-  'transfer-encoding',
-  'upgrade',
-  'proxy-connection',
-  'te',
-  'trailer',
-]);
+import { HOP_BY_HOP } from './hop-by-hop.js';
 
 const labels = new Map<number, { pool: string; label: string }>();
 

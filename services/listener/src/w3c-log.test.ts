@@ -8,7 +8,7 @@ import { HttpErrLog } from './httperr-log.js';
 import { W3cLogs, formatLine, type AccessRecord } from './w3c-log.js';
 
 const record = (at: string, extra: Partial<AccessRecord> = {}): AccessRecord => ({
-  at: new Date(at),
+  at: new Date(at).getTime(),
   serverIp: '::ffff:127.0.0.1',
   method: 'GET',
   uriStem: '/a b.html',

@@ -8,7 +8,8 @@ export const W3C_FIELDS =
 
 /** One completed request, as the site log records it. */
 export interface AccessRecord {
-  at: Date;
+  /** Epoch ms when the request ended. */
+  at: number;
   serverIp: string;
   method: string;
   uriStem: string;
@@ -64,7 +65,8 @@ export class W3cLogs {
     const entry = this.files.get(siteId);
     if (!entry) return;
     const second = this.second(record.at);
-    const name = entry.nameSecond === second.epoch ? entry.name : fileName(record.at, entry.site.logFile);
+    const name =
+      entry.nameSecond === second.epoch ? entry.name : fileName(new Date(record.at), entry.site.logFile);
     entry.nameSecond = second.epoch;
     entry.name = name;
     entry.file.write(name, formatLine(record, second.stamp));
@@ -72,9 +74,12 @@ export class W3cLogs {
 
   /** `date time` changes once a second, and so may the file name: not made again for every request. */
   private current = { epoch: -1, stamp: '' };
-  private second(at: Date): { epoch: number; stamp: string } {
-    const epoch = Math.floor(at.getTime() / 1000);
-    if (epoch !== this.current.epoch) this.current = { epoch, stamp: `${dateField(at)} ${timeField(at)}` };
+  private second(at: number): { epoch: number; stamp: string } {
+    const epoch = Math.floor(at / 1000);
+    if (epoch !== this.current.epoch) {
+      const date = new Date(at);
+      this.current = { epoch, stamp: `${dateField(date)} ${timeField(date)}` };
+    }
     return this.current;
   }
 
@@ -107,24 +112,41 @@ function fileName(at: Date, logFile: Site['logFile']): string {
   return `u_ex${parts.map(two).join('')}.log`;
 }
 
-export function formatLine(r: AccessRecord, dateTime = `${dateField(r.at)} ${timeField(r.at)}`): string {
-  return [
-    dateTime,
-    ip(r.serverIp),
-    r.method,
-    field(r.uriStem),
-    field(r.uriQuery),
-    r.serverPort,
-    '-',
-    ip(r.clientIp),
-    field(r.userAgent),
-    field(r.referer),
-    r.status,
-    r.substatus,
-    r.win32Status,
-    r.timeTakenMs,
-  ].join(' ');
+/** One line in IIS's default field order; concatenated, not joined: it is made once per request. */
+export function formatLine(r: AccessRecord, dateTime = stampOf(r.at)): string {
+  return (
+    dateTime +
+    ' ' +
+    ip(r.serverIp) +
+    ' ' +
+    r.method +
+    ' ' +
+    field(r.uriStem) +
+    ' ' +
+    field(r.uriQuery) +
+    ' ' +
+    r.serverPort +
+    ' - ' +
+    ip(r.clientIp) +
+    ' ' +
+    field(r.userAgent) +
+    ' ' +
+    field(r.referer) +
+    ' ' +
+    r.status +
+    ' ' +
+    r.substatus +
+    ' ' +
+    r.win32Status +
+    ' ' +
+    r.timeTakenMs
+  );
 }
+
+const stampOf = (at: number) => {
+  const date = new Date(at);
+  return `${dateField(date)} ${timeField(date)}`;
+};
 
 const two = (n: number) => String(n).padStart(2, '0');
 export const dateField = (d: Date) =>
