@@ -11,8 +11,8 @@ describe('ControlChannel', () => {
     const control = channel();
     const a: ToWorker[] = [];
     const b: ToWorker[] = [];
-    control.register('a', (m) => a.push(m));
-    control.register('b', (m) => b.push(m));
+    control.register('a', { control: (m) => a.push(m) });
+    control.register('b', { control: (m) => b.push(m) });
     control.deliver(
       encodeToWorker([
         { t: 'ack', id: 'a', bytes: 10 },

@@ -9,7 +9,7 @@ import { decodeToWorker, workerControlChannel, type ToWorker } from '@w3pool/pro
  * unregisters when it ends, so a late message for a finished request is simply dropped.
  */
 export class ControlChannel {
-  private readonly routes = new Map<string, (message: ToWorker) => void>();
+  private readonly routes = new Map<string, { control(message: ToWorker): void }>();
 
   constructor(
     private readonly subscriber: Redis,
@@ -27,8 +27,9 @@ export class ControlChannel {
     await this.subscriber.subscribe(this.channel);
   }
 
-  register(id: string, onMessage: (message: ToWorker) => void): void {
-    this.routes.set(id, onMessage);
+  /** Deliver the messages for request `id` to `to` (its execution) until unregister(id). */
+  register(id: string, to: { control(message: ToWorker): void }): void {
+    this.routes.set(id, to);
   }
 
   unregister(id: string): void {
@@ -44,6 +45,6 @@ export class ControlChannel {
       this.log.warn({ err: error }, 'dropped a malformed control message');
       return;
     }
-    for (const message of batch) this.routes.get(message.id)?.(message);
+    for (const message of batch) this.routes.get(message.id)?.control(message);
   }
 }

@@ -29,7 +29,7 @@ export class RequestBody {
   constructor(
     private readonly job: RequestJob,
     private readonly worker: WorkerIdentity,
-    private readonly publish: (message: ToListener) => Promise<number>,
+    private readonly sink: { publish(message: ToListener): Promise<number> },
   ) {
     // A view, not a copy: the pre-read bytes are only ever read.
     this.preloaded = Buffer.from(job.body.buffer, job.body.byteOffset, job.body.byteLength);
@@ -95,7 +95,7 @@ export class RequestBody {
     if (this.outstanding + this.buffered >= STREAM_WINDOW_BYTES / 2) return;
     const bytes = STREAM_WINDOW_BYTES - this.outstanding - this.buffered;
     this.outstanding += bytes;
-    this.publish({ t: 'pull', id: this.job.id, bytes, worker: this.worker }).then(
+    this.sink.publish({ t: 'pull', id: this.job.id, bytes, worker: this.worker }).then(
       (receivers) => {
         if (receivers === 0) this.fail(new Error('the listener holding the client is gone'));
       },

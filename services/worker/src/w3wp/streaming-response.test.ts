@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { STREAM_CHUNK_BYTES, type ToListener } from '@w3pool/protocol';
-import { StreamingResponse } from './streaming-response.js';
+import { StreamingResponse, type ResponseSink } from './streaming-response.js';
 
 const worker = { pool: 'P', pid: 1, control: 'w.1' };
 
@@ -19,10 +19,15 @@ function heldPublisher() {
   return { sent, publish, deliverAll };
 }
 
+const sink = (
+  publish: (message: ToListener) => Promise<number>,
+  listenerGone: (error?: unknown) => void = () => undefined,
+): ResponseSink => ({ publish, listenerGone, trackFile: () => false });
+
 describe('StreamingResponse', () => {
   it('resolves end() once the final message is handed over, without waiting for its delivery', async () => {
     const { sent, publish } = heldPublisher();
-    const response = new StreamingResponse('r1', worker, publish, () => undefined);
+    const response = new StreamingResponse('r1', worker, sink(publish));
     response.setHeader('content-type', 'text/plain');
     await response.end('hello');
     expect(sent).toHaveLength(1);
@@ -32,7 +37,7 @@ describe('StreamingResponse', () => {
 
   it('waits for the delivery of every message before the last one (flow control depends on it)', async () => {
     const { sent, publish, deliverAll } = heldPublisher();
-    const response = new StreamingResponse('r2', worker, publish, () => undefined);
+    const response = new StreamingResponse('r2', worker, sink(publish));
     let written = false;
     const write = response.write(Buffer.alloc(STREAM_CHUNK_BYTES)).then(() => (written = true));
     await new Promise((resolve) => setImmediate(resolve));
@@ -50,7 +55,11 @@ describe('StreamingResponse', () => {
   it('stops the handler when a message before the last reaches nobody (the listener is gone)', async () => {
     const { publish, deliverAll } = heldPublisher();
     const gone: unknown[] = [];
-    const response = new StreamingResponse('r3', worker, publish, (error) => gone.push(error));
+    const response = new StreamingResponse(
+      'r3',
+      worker,
+      sink(publish, (error) => gone.push(error)),
+    );
     const write = response.write(Buffer.alloc(STREAM_CHUNK_BYTES));
     await new Promise((resolve) => setImmediate(resolve));
     deliverAll(0);
@@ -65,8 +74,10 @@ describe('StreamingResponse', () => {
     const response = new StreamingResponse(
       'r4',
       worker,
-      () => Promise.reject(failure),
-      (error) => gone.push(error),
+      sink(
+        () => Promise.reject(failure),
+        (error) => gone.push(error),
+      ),
     );
     await response.end('bye');
     await new Promise((resolve) => setImmediate(resolve));
