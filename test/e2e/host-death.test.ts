@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { printOutputOnFailure } from '../helpers/failure-output.js';
 import { httpRequest } from '../helpers/http-client.js';
 import { poolsConfig } from '../helpers/pools.js';
+import { processAlive } from '../helpers/service-process.js';
 import { eventually, startSystem, workerPids, type RunningSystem } from '../helpers/system.js';
 
 const POOLS: Record<string, Record<string, unknown>> = {
@@ -12,15 +13,6 @@ const POOLS: Record<string, Record<string, unknown>> = {
     environmentVariables: [{ name: 'W3POOL_TEST_HANG_ON_LOAD', value: '1' }],
   },
   Serving: { startMode: 'AlwaysRunning' },
-};
-
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 };
 
 // A w3wp never outlives its pool host: nobody would ping it, recycle it or settle its requests.
@@ -49,7 +41,7 @@ describe('a pool host that dies', () => {
   it('takes a worker that was still starting with it', async () => {
     const { host, w3wp } = await orphanOf('Starting');
     await host.stop('SIGKILL');
-    await eventually(() => (alive(w3wp) ? undefined : true), 'the starting worker to exit', 5000);
+    await eventually(() => (processAlive(w3wp) ? undefined : true), 'the starting worker to exit', 5000);
   });
 
   it('takes a serving worker with it once it has drained', async () => {
@@ -59,7 +51,7 @@ describe('a pool host that dies', () => {
       'a request served',
     );
     await host.stop('SIGKILL');
-    await eventually(() => (alive(w3wp) ? undefined : true), 'the serving worker to exit', 15_000);
-    expect(alive(w3wp)).toBe(false);
+    await eventually(() => (processAlive(w3wp) ? undefined : true), 'the serving worker to exit', 15_000);
+    expect(processAlive(w3wp)).toBe(false);
   });
 });

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { printOutputOnFailure } from '../helpers/failure-output.js';
 import { httpRequest } from '../helpers/http-client.js';
+import { processAlive } from '../helpers/service-process.js';
 import {
   eventually,
   siteConfig,
@@ -47,14 +48,6 @@ describe('stopping while Redis is down', () => {
       Promise.all(exits),
       new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 20_000)),
     ]);
-    const alive = (pid: number) => {
-      try {
-        process.kill(pid, 0);
-        return true;
-      } catch {
-        return false;
-      }
-    };
     console.log(`stopped without Redis: ${JSON.stringify(exited)}`);
     expect(exited, 'every service exited within 20 s').toBeDefined();
     const took = Object.fromEntries(exited!.map((e) => [e.name, e.ms]));
@@ -62,6 +55,10 @@ describe('stopping while Redis is down', () => {
     expect(took.listener).toBeLessThan(5000);
     // The pool host waits for its worker up to the pool's shutdownTimeLimit (3 s here), no longer.
     expect(took.worker).toBeLessThan(10_000);
-    await eventually(() => (w3wps.some(alive) ? undefined : true), 'the worker processes to exit', 5000);
+    await eventually(
+      () => (w3wps.some(processAlive) ? undefined : true),
+      'the worker processes to exit',
+      5000,
+    );
   }, 60_000);
 });

@@ -5,3 +5,4 @@ export * from './service-process.js';
 export * from './system.js';
 export * from './process-memory.js';
 export * from './pools.js';
+export * from './test-job.js';

@@ -100,3 +100,13 @@ export function startNode(name: string, args: string[], env: NodeJS.ProcessEnv):
   });
   return new ServiceProcess(name, child);
 }
+
+/** Whether a process with this pid exists (signal 0 tests for it without sending anything). */
+export function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -6,7 +6,7 @@ import { PoolQueue } from './pool-queue.js';
 import { QueueConsumer, type TakenRequest } from './queue-consumer.js';
 import { QueueUnreachableError } from './enqueue-batch.js';
 import { watchDemand } from './demand.js';
-import { testJob } from './test-requests.js';
+import { testJob } from '@w3pool/test/helpers';
 
 // The listener's, the pool host's and WAS's verbs, against a real redis-server of this suite's own.
 describe('PoolQueue', () => {

@@ -4,7 +4,7 @@ import { createRedis, redisReady } from '@w3pool/runtime';
 import { eventually, startRedis, type TestRedis } from '@w3pool/test/helpers';
 import { PoolQueue } from './pool-queue.js';
 import { QueueConsumer, type TakenRequest } from './queue-consumer.js';
-import { testJob } from './test-requests.js';
+import { testJob } from '@w3pool/test/helpers';
 
 // The w3wp's verbs (take, complete, the replies that ride with them), against a real redis-server.
 describe('QueueConsumer', () => {

@@ -16,6 +16,13 @@ const RequestInFlightSchema = Type.Object({
 /** A request a worker is running, as `appcmd list requests` shows it. */
 export type RequestInFlight = Static<typeof RequestInFlightSchema>;
 
+/** Once a second: requests served so far and the requests running now (a worker's, or one domain's). */
+const StatsReportSchema = Type.Object({
+  type: Type.Literal('stats'),
+  served: Type.Integer(),
+  inFlight: Type.Array(RequestInFlightSchema),
+});
+
 const WorkerToHostSchema = Type.Union([
   /**
    * The worker takes requests: startupTimeLimit is met. `workerId` is the id the host gave it
@@ -23,12 +30,7 @@ const WorkerToHostSchema = Type.Union([
    */
   Type.Object({ type: Type.Literal('ready'), workerId: Type.String() }),
   Type.Object({ type: Type.Literal('pong'), seq: Type.Integer() }),
-  /** Once a second: requests served so far and the requests running now. */
-  Type.Object({
-    type: Type.Literal('stats'),
-    served: Type.Integer(),
-    inFlight: Type.Array(RequestInFlightSchema),
-  }),
+  StatsReportSchema,
   /** An extension reported the worker unhealthy (HSE_REQ_REPORT_UNHEALTHY): the host recycles it. */
   Type.Object({ type: Type.Literal('unhealthy'), reason: Type.String() }),
 ]);
@@ -57,12 +59,8 @@ const DomainReportSchema = Type.Union([
   /** The domain's extensions are loaded and it takes requests from its application's queue. */
   Type.Object({ type: Type.Literal('ready') }),
   Type.Object({ type: Type.Literal('pong'), seq: Type.Integer() }),
-  /** Once a second, and when it retires: requests served so far and the ones running now. */
-  Type.Object({
-    type: Type.Literal('stats'),
-    served: Type.Integer(),
-    inFlight: Type.Array(RequestInFlightSchema),
-  }),
+  /** Also sent when the domain retires. */
+  StatsReportSchema,
   Type.Object({ type: Type.Literal('unhealthy'), reason: Type.String() }),
 ]);
 /** One application domain → its worker process's main thread. */

@@ -84,22 +84,8 @@ export class RuntimeControl {
     );
     return config.applicationPools.map((pool, i) => {
       const recorded = states[pool.name] ? parseRuntimeState(states[pool.name]!) : undefined;
-      const {
-        CurrentQueueSize,
-        MaxQueueItemAge,
-        ArrivalRate,
-        RejectedRequests,
-        consumers,
-        requestsInFlight,
-      } = queues[i]!;
-      const counters = {
-        CurrentQueueSize,
-        MaxQueueItemAge,
-        ArrivalRate,
-        RejectedRequests,
-        consumers,
-        requestsInFlight,
-      };
+      // Everything the queue reports but its pool's name, which `name` already says.
+      const { pool: _name, ...counters } = queues[i]!;
       return {
         name: pool.name,
         state: recorded?.state ?? (pool.autoStart ? 'Started' : 'Stopped'),

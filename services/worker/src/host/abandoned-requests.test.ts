@@ -5,7 +5,7 @@ import { PoolQueue, QueueConsumer, type TakenRequest } from '@w3pool/pool-queue'
 import { decodeToListener, replyChannel, type RequestJob, type ToListener } from '@w3pool/protocol';
 import { createRedis, redisReady } from '@w3pool/runtime';
 import { eventually, startRedis, type TestRedis } from '@w3pool/test/helpers';
-import { testJob } from '../test-requests.js';
+import { testJob } from '@w3pool/test/helpers';
 import { AbandonedRequests, settlementFor } from './abandoned-requests.js';
 
 const log = pino({ level: 'silent' });

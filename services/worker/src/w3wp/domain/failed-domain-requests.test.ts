@@ -5,7 +5,7 @@ import { PoolQueue, QueueConsumer, type TakenRequest } from '@w3pool/pool-queue'
 import { decodeToListener, replyChannel, type ToListener } from '@w3pool/protocol';
 import { createRedis, redisReady } from '@w3pool/runtime';
 import { eventually, startRedis, type TestRedis } from '@w3pool/test/helpers';
-import { testJob } from '../../test-requests.js';
+import { testJob } from '@w3pool/test/helpers';
 import { FailedDomainRequests } from './failed-domain-requests.js';
 
 // A domain thread that dies inside a living worker process: exactly its consumer is settled, against a

@@ -1,7 +1,7 @@
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import type { RequestJob, ToListener } from '@w3pool/protocol';
-import { testJob } from '../../test-requests.js';
+import { testJob } from '@w3pool/test/helpers';
 import { RequestRunner, type RequestQueue } from './request-runner.js';
 
 const identity = { pool: 'P', pid: 1, control: 'w.1' };

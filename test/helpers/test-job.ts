@@ -1,6 +1,6 @@
 import type { RequestJob } from '@w3pool/protocol';
 
-// Requests for this service's unit tests.
+// A request job for unit tests that need one: every field filled, each id unique.
 
 let sequence = 0;
 
