@@ -118,6 +118,15 @@ export function encodeToListener(messages: readonly ToListener[]): Buffer {
   return pack(messages.map(listenerTuple));
 }
 
+/**
+ * The answer for a request whose worker can no longer give one (its process or its application domain
+ * died): the listener replies with the catalogue error. One PUBLISH of its own, sent by whoever settles the
+ * dead worker's requests.
+ */
+export function encodeFailure(id: string, code: ErrorCode, worker: WorkerIdentity): Buffer {
+  return encodeToListener([{ t: 'fail', id, code, worker }]);
+}
+
 /** One PUBLISH to a worker's control channel. */
 export function encodeToWorker(messages: readonly ToWorker[]): Buffer {
   return pack(messages.map(workerTuple));

@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { HeldRequest, PoolQueue } from '@w3pool/pool-queue';
-import { encodeToListener, replyChannel } from '@w3pool/protocol';
+import { encodeFailure, replyChannel } from '@w3pool/protocol';
 import { consumerPrefix } from '../worker-id.js';
 
 /** What becomes of a request a dead worker was running. */
@@ -53,14 +53,7 @@ export class AbandonedRequests {
       { id: job.id, method: job.method, url: job.rawUrl, pid },
       'request abandoned by its worker (502.3)',
     );
-    const fail = encodeToListener([
-      {
-        t: 'fail',
-        id: job.id,
-        code: 'WORKER_PROCESS_FAILED',
-        worker: { pool: this.queue.pool, pid, control: '' },
-      },
-    ]);
+    const fail = encodeFailure(job.id, 'WORKER_PROCESS_FAILED', { pool: this.queue.pool, pid, control: '' });
     await this.publisher
       .publish(replyChannel(job.replyTo), fail)
       .catch((error: unknown) => this.log.error({ err: error, id: job.id }, '502.3 not delivered'));

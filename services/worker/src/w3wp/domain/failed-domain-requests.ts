@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { PoolQueue } from '@w3pool/pool-queue';
-import { encodeToListener, replyChannel } from '@w3pool/protocol';
+import { encodeFailure, replyChannel } from '@w3pool/protocol';
 
 /**
  * The requests an application domain held when its thread ended. The pool queue knows them: they are the
@@ -26,14 +26,11 @@ export class FailedDomainRequests {
         { id: job.id, method: job.method, url: job.rawUrl, consumer: consumerId },
         'request abandoned by its application domain (500)',
       );
-      const fail = encodeToListener([
-        {
-          t: 'fail',
-          id: job.id,
-          code: 'WORKER_HANDLER_FAILED',
-          worker: { pool: this.queue.pool, pid: process.pid, control: consumerId },
-        },
-      ]);
+      const fail = encodeFailure(job.id, 'WORKER_HANDLER_FAILED', {
+        pool: this.queue.pool,
+        pid: process.pid,
+        control: consumerId,
+      });
       return this.publisher
         .publish(replyChannel(job.replyTo), fail)
         .catch((error: unknown) => this.log.error({ err: error, id: job.id }, '500 not delivered'));
