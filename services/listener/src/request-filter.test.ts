@@ -35,6 +35,8 @@ describe('RequestFilter', () => {
     expect(check('/BIN/app.dll')).toBe('LISTENER_HIDDEN_SEGMENT');
     expect(check('/x/Web.Config')).toBe('LISTENER_HIDDEN_SEGMENT');
     expect(check('/binder/a.html')).toBeUndefined();
+    expect(check('/a/.GIT')).toBe('LISTENER_HIDDEN_SEGMENT');
+    expect(check('/a.bin/web.config.txt')).toBeUndefined();
   });
 
   it('counts segments before it looks for hidden ones (404.20 before 404.8)', () => {
@@ -47,6 +49,8 @@ describe('RequestFilter', () => {
     expect(check('/site.CS')).toBe('LISTENER_EXTENSION_DENIED');
     expect(check('/site.cs/page.html')).toBeUndefined();
     expect(check('/dir/')).toBeUndefined();
+    expect(check('/site.cs/')).toBe('LISTENER_EXTENSION_DENIED');
+    expect(check('/a.b/c')).toBeUndefined();
   });
 
   it('denies a verb listed as not allowed', () => {

@@ -91,6 +91,18 @@ export class SiteRouter {
     }
   }
 
+  /** A Host header is one of a few values: each is parsed once (up to a bound), not per request. */
+  private readonly hosts = new Map<string | undefined, string>();
+  private hostName(header: string | undefined): string {
+    let host = this.hosts.get(header);
+    if (host === undefined) {
+      if (this.hosts.size >= 1000) this.hosts.clear();
+      host = hostName(header);
+      this.hosts.set(header, host);
+    }
+    return host;
+  }
+
   endpoints(): Endpoint[] {
     const byPort = new Map<number, Set<string | undefined>>();
     for (const b of this.bindings) {
@@ -113,14 +125,19 @@ export class SiteRouter {
     hostHeader: string | undefined,
     path: string,
   ): Route | undefined {
-    const host = hostName(hostHeader);
+    const host = this.hostName(hostHeader);
     const address = localAddress.startsWith('::ffff:') ? localAddress.slice(7) : localAddress;
-    const binding = this.bindings.find(
-      (b) =>
+    let binding: CompiledBinding | undefined;
+    for (const b of this.bindings) {
+      if (
         b.port === localPort &&
         (b.ip === undefined || b.ip === address) &&
-        (b.host === '' || b.host === host),
-    );
+        (b.host === '' || b.host === host)
+      ) {
+        binding = b;
+        break;
+      }
+    }
     if (!binding) return undefined;
     const applications = this.applications.get(binding.site.id) ?? [];
     // One application at `/` (most sites): no need to look at the path.

@@ -14,7 +14,7 @@ const NEEDS_WORK = /[%\\\0]|\/\.|\/\//;
 
 export function normalizeUrl(rawUrl: string): NormalizedUrl | undefined {
   let target = rawUrl;
-  if (/^https?:\/\//i.test(target)) {
+  if (target.charCodeAt(0) !== 47 && /^https?:\/\//i.test(target)) {
     // absolute-form (sent to proxies, but legal to any server): keep only the path and query.
     const slash = target.indexOf('/', target.indexOf('//') + 2);
     target = slash === -1 ? '/' : target.slice(slash);
