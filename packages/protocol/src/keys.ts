@@ -35,6 +35,14 @@ export function listenerPresenceKey(listenerId: string): string {
   return `${KEY_PREFIX}:listener:${listenerId}`;
 }
 
+/**
+ * A token a listener leaves in Redis and looks for after a reconnect: still there means Redis kept its data
+ * (so the requests it queued are still queued); gone means Redis came back empty.
+ */
+export function listenerMarkerKey(listenerId: string): string {
+  return `${KEY_PREFIX}:marker:${listenerId}`;
+}
+
 /** SCAN pattern over every listener presence key (admin use, never on the request path). */
 export const LISTENER_PRESENCE_PATTERN = `${KEY_PREFIX}:listener:*`;
 

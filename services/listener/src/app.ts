@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { followConfig, type PublishedConfig } from '@w3pool/config';
-import { CACHE_INVALIDATION_CHANNEL, cacheInvalidationCodec } from '@w3pool/protocol';
+import { CACHE_INVALIDATION_CHANNEL, cacheInvalidationCodec, listenerMarkerKey } from '@w3pool/protocol';
 import { closeRedis, createRedis, redisReady, ThrottledLog } from '@w3pool/runtime';
 import { ControlOutbox } from './control-outbox.js';
 import { Endpoints, type BoundEndpoint } from './endpoints.js';
@@ -47,6 +47,8 @@ export interface ListenerService {
  * again (with the requests they still run) as soon as they reconnect, which takes them up to about a second.
  */
 const RECONNECT_GRACE_MS = 2000;
+/** The marker outlives any outage worth telling apart from a Redis that lost its data. */
+const MARKER_TTL_S = 24 * 3600;
 
 /** The listener's parts, each with one role; wired together by buildListener. */
 function createParts(options: ListenerOptions) {
@@ -166,7 +168,7 @@ async function connect(parts: Parts, presence: ListenerPresenceWriter, log: Logg
     cache.invalidate(notice.siteId, notice.path, notice.prefix);
   });
   await presence.start();
-  checkAfterReconnects([parts.connection, parts.subscriber], parts, log);
+  await checkAfterReconnects([parts.connection, parts.subscriber], parts, log);
 }
 
 /**
@@ -174,15 +176,27 @@ async function connect(parts: Parts, presence: ListenerPresenceWriter, log: Logg
  * may have come back empty (the queue lost them), or replies may have been published while this listener
  * was not subscribed. Each lost request is answered, not left to hang.
  */
-function checkAfterReconnects(connections: Redis[], parts: Parts, log: Logger): void {
+async function checkAfterReconnects(connections: Redis[], parts: Parts, log: Logger): Promise<void> {
+  const marker = listenerMarkerKey(parts.listenerId);
+  const token = randomBytes(8).toString('hex');
+  const leaveMarker = () => parts.connection.set(marker, token, 'EX', MARKER_TTL_S);
+  await leaveMarker();
   let timer: NodeJS.Timeout | undefined;
+  const check = async () => {
+    const lost = (await parts.connection.get(marker)) !== token;
+    log.info(
+      { pending: parts.pending.size, redisLostData: lost },
+      'Redis is back: checking the requests in flight',
+    );
+    parts.pending.checkAfterReconnect(lost);
+    await leaveMarker();
+    await parts.states.refresh();
+  };
   for (const connection of connections) {
     connection.on('ready', () => {
       clearTimeout(timer);
       timer = setTimeout(() => {
-        log.info({ pending: parts.pending.size }, 'Redis is back: checking the requests in flight');
-        parts.pending.checkAll();
-        parts.states.refresh().catch((error: unknown) => log.warn({ err: error }, 'runtime state not read'));
+        check().catch((error: unknown) => log.warn({ err: error }, 'requests not checked after a reconnect'));
       }, RECONNECT_GRACE_MS);
       timer.unref();
     });

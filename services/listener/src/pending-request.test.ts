@@ -1,7 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Whereabouts } from '@w3pool/pool-queue';
 import type { ErrorCode, ToListener } from '@w3pool/protocol';
+import type { ApplicationPool } from '@w3pool/config';
 import { PendingRequest, type PendingRequestPorts, type SettledHow } from './pending-request.js';
+import { PendingRequests } from './pending-requests.js';
 
 const TIMINGS = { queueTimeoutMs: 1000, checkEveryMs: 5000, workerSilenceMs: 120_000, lostGraceMs: 1500 };
 const worker = { pool: 'P', pid: 42, control: 'ctl-1' };
@@ -190,5 +192,43 @@ describe('PendingRequest', () => {
     await vi.advanceTimersByTimeAsync(0);
     expect(request.state).toBe('Running');
     expect(did).toMatchObject({ answered: [], resets: [], settled: [] });
+  });
+});
+
+describe('PendingRequests after a reconnect', () => {
+  beforeEach(() => vi.useFakeTimers());
+  afterEach(() => vi.useRealTimers());
+
+  /** One queued and one running request, over ports that count how often the queue was asked. */
+  function twoRequests() {
+    let locates = 0;
+    const locate = () => {
+      locates += 1;
+      return Promise.resolve<Whereabouts>({ state: 'queued' });
+    };
+    const pending = new PendingRequests();
+    const pool = { name: 'P' } as ApplicationPool;
+    const queued = new PendingRequest('q1', fakePorts({ locate }).ports, TIMINGS);
+    const runner = new PendingRequest('r1', fakePorts({ locate }).ports, TIMINGS);
+    for (const request of [queued, runner]) {
+      request.start();
+      pending.add(request, pool);
+    }
+    runner.reply(head(false));
+    return { pending, asked: () => locates };
+  }
+
+  it('asks only about running requests when Redis kept its data', async () => {
+    const { pending, asked } = twoRequests();
+    pending.checkAfterReconnect(false);
+    await Promise.resolve();
+    expect(asked()).toBe(1);
+  });
+
+  it('asks about every request when Redis came back without its data', async () => {
+    const { pending, asked } = twoRequests();
+    pending.checkAfterReconnect(true);
+    await Promise.resolve();
+    expect(asked()).toBe(2);
   });
 });

@@ -29,8 +29,15 @@ export class PendingRequests {
     }
   }
 
-  /** Ask the queue about every request (after a reconnect: the queue may have lost some, or their replies). */
-  checkAll(): void {
-    for (const { request } of this.all.values()) void request.check();
+  /**
+   * After a reconnect, ask the queue where requests are: those a worker runs (their replies may have been
+   * published while this listener was not subscribed), and, when Redis came back without its data, the
+   * queued ones too (the queue lost them). A queued request in a Redis that kept its data is still queued;
+   * locating it would only scan its list.
+   */
+  checkAfterReconnect(redisLostData: boolean): void {
+    for (const { request } of this.all.values()) {
+      if (redisLostData || request.state === 'Running') void request.check();
+    }
   }
 }
