@@ -47,7 +47,7 @@ export interface ListenerService {
  * again (with the requests they still run) as soon as they reconnect, which takes them up to about a second.
  */
 const RECONNECT_GRACE_MS = 2000;
-/** The marker outlives any outage worth telling apart from a Redis that lost its data. */
+/** The marker outlives any outage worth telling apart from a Redis that lost its data; a listener that stops removes it. */
 const MARKER_TTL_S = 24 * 3600;
 
 /** The listener's parts, each with one role; wired together by buildListener. */
@@ -147,6 +147,7 @@ export async function buildListener(options: ListenerOptions): Promise<ListenerS
       await endpoints.close();
       await follower.close();
       await presence.stop();
+      await parts.connection.del(listenerMarkerKey(listenerId)).catch(() => undefined);
       await Promise.all([w3c.flush(), httperr.flush()]);
       cache.close();
       parts.subscriptions.close();
