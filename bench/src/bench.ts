@@ -14,8 +14,8 @@ import { wrkVersion } from './wrk.js';
 
 // `pnpm bench`: where the time of a request goes. Plain node:http (the ceiling), a raw Redis hop (the
 // least a queue in Redis can cost), the w3pool dynamic path, the two ways requests can reach an application
-// domain (domain-hop) and a listener cache hit, measured in one run so the ratios compare like with like,
-// with the CPU of every process and Redis's time per request.
+// domain (domain-hop) and a listener cache hit, measured in one run (interleaved, in rounds) so the ratios
+// compare like with like, with the CPU of every process and Redis's time per request.
 // A benchmark, not a test: it asserts nothing, and a case that fails is reported while the others run.
 const CASES: Record<CaseName, (context: CaseContext) => Promise<void>> = {
   node: runNodeCase,
@@ -43,13 +43,17 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 const machine = await describeMachine(wrk);
 const startedAt = new Date();
 const results = new BenchResults();
-for (const name of options.cases) {
-  process.stderr.write(`bench: case ${name}\n`);
-  try {
-    await CASES[name]({ options, results });
-  } catch (error) {
-    results.fail(name, error);
-    process.stderr.write(`bench: case ${name} failed: ${(error as Error).stack ?? String(error)}\n`);
+// Rounds, not one case after another: each round runs every case once, so a host whose speed drifts over
+// the run (a shared VM) slows the baselines and w3pool alike, and their ratios stay comparable.
+for (let round = 1; round <= options.runs; round += 1) {
+  for (const name of options.cases) {
+    process.stderr.write(`bench: round ${round}/${options.runs}, case ${name}\n`);
+    try {
+      await CASES[name]({ options, results, round });
+    } catch (error) {
+      results.fail(name, error, round);
+      process.stderr.write(`bench: case ${name} failed: ${(error as Error).stack ?? String(error)}\n`);
+    }
   }
 }
 

@@ -4,13 +4,15 @@ import { CpuSampler, type ProcessRole } from './cpu-sampler.js';
 import type { BenchOptions, CaseName } from './options.js';
 import { assertRunning } from './processes.js';
 import type { RedisStats } from './redis-stats.js';
-import type { BenchResults, Label, Measurement, RunSample } from './results.js';
+import type { BenchResults, Label, RunSample } from './results.js';
 import { runWrk, type WrkResult } from './wrk.js';
 
 /** What a case hands to every measurement. */
 export interface CaseContext {
   options: BenchOptions;
   results: BenchResults;
+  /** Which round this is (1..options.runs): each round runs every case once, one run per measurement. */
+  round: number;
 }
 
 /** One URL of a running case, with the processes whose CPU counts and the Redis it uses (if any). */
@@ -27,30 +29,25 @@ export interface MeasureTarget {
 }
 
 /**
- * Warm up (JIT, connection pools, OnDemand workers, the response cache), then run wrk `runs` times, sampling
- * every process's CPU and resetting Redis's command statistics around each run. The measurement is added to
- * the results as soon as it is complete, so a later failure in the case keeps it.
+ * Warm up (JIT, connection pools, OnDemand workers, the response cache), then make this round's run of
+ * wrk, sampling every process's CPU and resetting Redis's command statistics around it. The run joins the
+ * earlier rounds' runs of the same measurement in the results as soon as it is complete, so a later failure
+ * keeps it.
  */
 export async function measure(
   context: CaseContext,
   target: MeasureTarget,
   connections: number,
-): Promise<Measurement> {
-  const { options } = context;
+): Promise<void> {
+  const { options, round } = context;
   const warmup = await checkedWrk(target, connections, options.warmupSeconds, 'during the warm-up');
   await target.afterWarmup?.(warmup);
   const sampler = new CpuSampler(target.processes);
-  const runs: RunSample[] = [];
-  for (let run = 1; run <= options.runs; run += 1) {
-    const sample = await measureRun(sampler, target, connections, options.seconds, `during run ${run}`);
-    runs.push(sample);
-    process.stderr.write(
-      `bench: ${target.label} -c${connections} run ${run}/${options.runs}: ${sample.wrk.requestsPerSecond.toFixed(0)} req/s, p50 ${sample.wrk.p50Ms.toFixed(2)} ms, p99 ${sample.wrk.p99Ms.toFixed(2)} ms, non-2xx ${sample.wrk.non2xx}, socket errors ${sample.wrk.socketErrors}\n`,
-    );
-  }
-  const measurement = { caseName: target.caseName, label: target.label, connections, runs };
-  context.results.add(measurement);
-  return measurement;
+  const sample = await measureRun(sampler, target, connections, options.seconds, `during run ${round}`);
+  process.stderr.write(
+    `bench: ${target.label} -c${connections} run ${round}/${options.runs}: ${sample.wrk.requestsPerSecond.toFixed(0)} req/s, p50 ${sample.wrk.p50Ms.toFixed(2)} ms, p99 ${sample.wrk.p99Ms.toFixed(2)} ms, non-2xx ${sample.wrk.non2xx}, socket errors ${sample.wrk.socketErrors}\n`,
+  );
+  context.results.add({ caseName: target.caseName, label: target.label, connections, runs: [sample] });
 }
 
 async function measureRun(

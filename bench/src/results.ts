@@ -24,7 +24,7 @@ export interface RunSample {
   redis: Map<string, CommandStat> | undefined;
 }
 
-/** All runs of one case at one connection count. */
+/** All runs of one case at one connection count, one per round. */
 export interface Measurement {
   caseName: CaseName;
   label: Label;
@@ -34,6 +34,7 @@ export interface Measurement {
 
 export interface CaseFailure {
   caseName: CaseName;
+  round: number;
   error: string;
 }
 
@@ -47,12 +48,15 @@ export class BenchResults {
   /** Observations worth printing with the tables (e.g. whether the cache served the warm-up). */
   readonly notes: string[] = [];
 
+  /** A measurement's runs join those of the same case and connection count from earlier rounds. */
   add(measurement: Measurement): void {
-    this.measurements.push(measurement);
+    const earlier = this.find(measurement.label, measurement.connections);
+    if (earlier) earlier.runs.push(...measurement.runs);
+    else this.measurements.push(measurement);
   }
 
   /** Keep the gist for the report: the first line and the first error line of a process's output. */
-  fail(caseName: CaseName, error: unknown): void {
+  fail(caseName: CaseName, error: unknown, round: number): void {
     const lines = (error instanceof Error ? error.message : String(error))
       .split('\n')
       .map((line) => line.trim())
@@ -63,7 +67,7 @@ export class BenchResults {
       rest.find((line) => /^(\w*Error|Error \[\w+\])\b.*:/.test(line)) ??
       rest.find((line) => /Error\b|failed|unable to connect/i.test(line));
     const text = [lines[0] ?? 'unknown error', cause].filter((part) => part !== undefined).join(' / ');
-    this.failures.push({ caseName, error: text.replaceAll('`', "'") });
+    this.failures.push({ caseName, round, error: text.replaceAll('`', "'") });
   }
 
   note(text: string): void {

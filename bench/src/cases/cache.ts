@@ -68,8 +68,8 @@ async function confirmCacheHits(context: CaseContext, wasUrl: string, warmup: Wr
     8_000,
   ).catch(() => false);
   const text = enough
-    ? `cache case: confirmed during warm-up, the listener counted ${hits} uriCacheHits so far (warm-up: ${warmup.requests} requests).`
-    : `cache case: NOT confirmed: the listener counted only ${hits} uriCacheHits after a warm-up of ${warmup.requests} requests, so responses may not come from the cache.`;
+    ? `cache case, round ${context.round}: confirmed during warm-up, the listener counted ${hits} uriCacheHits so far (warm-up: ${warmup.requests} requests).`
+    : `cache case, round ${context.round}: NOT confirmed: the listener counted only ${hits} uriCacheHits after a warm-up of ${warmup.requests} requests, so responses may not come from the cache.`;
   context.results.note(text);
   process.stderr.write(`bench: ${text}\n`);
 }
