@@ -348,6 +348,34 @@ export const errorCatalogue = define({
     message: 'The handler failed while processing the request.',
   },
 
+  // CgiModule (packages/extensions/cgi): one process per request. IIS answers 502.1 and 502.2 for CGI.
+  WORKER_CGI_TIMEOUT: {
+    status: 502,
+    substatus: 1,
+    title: 'Bad Gateway',
+    message:
+      'The specified CGI application exceeded the allowed time for processing (cgi timeout). The server has deleted the process.',
+  },
+  WORKER_CGI_PREMATURE_EXIT: {
+    status: 502,
+    substatus: 2,
+    title: 'Bad Gateway',
+    message: 'The specified CGI application exited or crashed before it returned a complete set of HTTP headers.',
+  },
+  WORKER_CGI_BAD_HEADERS: {
+    status: 502,
+    substatus: 2,
+    title: 'Bad Gateway',
+    message:
+      'The specified CGI application misbehaved by not returning a complete set of HTTP headers (RFC 3875 section 6).',
+  },
+  WORKER_CGI_START_FAILED: {
+    status: 502,
+    substatus: 2,
+    title: 'Bad Gateway',
+    message: 'The specified CGI application could not be started: the program is missing or not executable.',
+  },
+
   // Built-in extensions.
   EXT_STATIC_MIME_MAP_MISSING: {
     status: 404,

@@ -1,0 +1,66 @@
+import type { HandlerResponse } from '@w3pool/extension-sdk';
+import type { CgiHead } from './cgi-response-parser.js';
+
+/**
+ * The three responses of RFC 3875 section 6.2. A local redirect (a path of this server, alone in its
+ * header block) is run by the server as a new request; a client redirect goes to the client as a 302
+ * unless the script chose another status; anything else is a document, whose body needs a Content-Type.
+ */
+export type CgiResponseKind =
+  | { readonly kind: 'local-redirect'; readonly url: string }
+  | { readonly kind: 'client-redirect'; readonly head: CgiHead; readonly status: number }
+  | { readonly kind: 'document'; readonly head: CgiHead; readonly status: number };
+
+export function classifyCgiResponse(head: CgiHead): CgiResponseKind {
+  const { location } = head;
+  if (location === undefined) return { kind: 'document', head, status: head.status?.code ?? 200 };
+  const alone = head.status === undefined && head.contentType === undefined && head.fields.length === 0;
+  if (alone && isLocalPath(location)) return { kind: 'local-redirect', url: location };
+  return { kind: 'client-redirect', head, status: head.status?.code ?? 302 };
+}
+
+/** `/path?query`, but not `//host/path` (a network-path reference: another server). */
+function isLocalPath(location: string): boolean {
+  return location.startsWith('/') && !location.startsWith('//') && !location.startsWith('/\\');
+}
+
+/**
+ * Fields a script may not set on the response. The listener owns the client's connection and frames the
+ * body itself (Content-Length when the whole response is one message, chunked otherwise), so a script's
+ * Content-Length, which nothing could check before it went out, is not passed on, nor any hop-by-hop field.
+ */
+const NOT_PASSED = new Set([
+  'content-length',
+  'connection',
+  'keep-alive',
+  'transfer-encoding',
+  'upgrade',
+  'proxy-connection',
+  'te',
+  'trailer',
+]);
+
+/** Set the status and the script's fields on the response (they go out with the first body bytes). */
+export function applyCgiHead(response: HandlerResponse, head: CgiHead, status: number): void {
+  response.status(status);
+  const grouped = new Map<string, string[]>();
+  for (const [name, value] of head.fields) {
+    if (NOT_PASSED.has(name)) continue;
+    const values = grouped.get(name);
+    if (values) values.push(value);
+    else grouped.set(name, [value]);
+  }
+  for (const [name, values] of grouped)
+    response.setHeader(name, values.length === 1 ? (values[0] ?? '') : values);
+  if (head.location !== undefined) response.setHeader('location', head.location);
+  if (head.contentType !== undefined) response.setHeader('content-type', head.contentType);
+}
+
+/**
+ * Take the script's fields off a response that will be an error page instead (none went out yet): a
+ * Set-Cookie or Location of the failed run must not ride on the 502.
+ */
+export function clearCgiHead(response: HandlerResponse, head: CgiHead): void {
+  for (const [name] of head.fields) response.removeHeader(name);
+  response.removeHeader('location').removeHeader('content-type');
+}
