@@ -415,6 +415,44 @@ export const errorCatalogue = define({
     title: 'Internal Server Error',
     message: 'A handler mapping names a module that could not be loaded.',
   },
+
+  // NodeAppModule (packages/extensions/node-app): an unmodified Node application served as an application,
+  // the role of iisnode and the ASP.NET Core Module, whose start-failure substatuses (500.30, 500.37) it uses.
+  EXT_NODE_APP_START_FAILED: {
+    status: 500,
+    substatus: 30,
+    title: 'Internal Server Error',
+    message:
+      "The Node application failed to start: its entry module (the handler mapping's scriptProcessor) could not be loaded, or threw while loading.",
+  },
+  EXT_NODE_APP_NOT_SERVABLE: {
+    status: 500,
+    substatus: 30,
+    title: 'Internal Server Error',
+    message:
+      "The Node application's entry module exports nothing that serves requests (a (req, res) listener, an Express, Koa or Fastify app, or an http.Server) and never called listen().",
+  },
+  EXT_NODE_APP_START_TIMEOUT: {
+    status: 500,
+    substatus: 37,
+    title: 'Internal Server Error',
+    message:
+      'The Node application did not become ready within its start time limit: it never called listen(), or its ready() did not resolve.',
+  },
+  EXT_NODE_APP_FAILED: {
+    status: 500,
+    substatus: 0,
+    title: 'Internal Server Error',
+    message:
+      'The Node application threw while handling the request, or destroyed its response before finishing it.',
+  },
+  EXT_NODE_APP_UPGRADE_NOT_SUPPORTED: {
+    status: 501,
+    substatus: 0,
+    title: 'Not Implemented',
+    message:
+      'The request asks to upgrade the connection to WebSocket, which NodeAppModule cannot carry: the application is served over plain HTTP/1.1 requests only.',
+  },
 });
 
 export type ErrorCode = keyof typeof errorCatalogue;
