@@ -360,7 +360,8 @@ export const errorCatalogue = define({
     status: 502,
     substatus: 2,
     title: 'Bad Gateway',
-    message: 'The specified CGI application exited or crashed before it returned a complete set of HTTP headers.',
+    message:
+      'The specified CGI application exited or crashed before it returned a complete set of HTTP headers.',
   },
   WORKER_CGI_BAD_HEADERS: {
     status: 502,
@@ -374,6 +375,93 @@ export const errorCatalogue = define({
     substatus: 2,
     title: 'Bad Gateway',
     message: 'The specified CGI application could not be started: the program is missing or not executable.',
+  },
+  // FastCgiModule (packages/extensions/fastcgi): pools of FastCGI processes, or an external FastCGI server
+  // (php-fpm). IIS answers its FastCGI failures with 500 and a queue that is full with 503.4.
+  EXT_FASTCGI_APPLICATION_NOT_CONFIGURED: {
+    status: 500,
+    substatus: 0,
+    title: 'Internal Server Error',
+    message:
+      "The handler mapping's scriptProcessor names a FastCGI application that has no webServer.fastCgi.applications entry (fullPath and arguments must match).",
+  },
+  EXT_FASTCGI_QUEUE_FULL: {
+    status: 503,
+    substatus: 4,
+    title: 'Service Unavailable',
+    message:
+      'The FastCGI queue is full: queueLength requests of this FastCGI application already wait for a process.',
+  },
+  EXT_FASTCGI_RAPID_FAIL: {
+    status: 503,
+    substatus: 0,
+    title: 'Service Unavailable',
+    message:
+      'The FastCGI application is refused until the minute passes: its processes failed rapidFailsPerMinute times in the last minute.',
+  },
+  EXT_FASTCGI_REQUEST_TIMEOUT: {
+    status: 500,
+    substatus: 0,
+    title: 'Internal Server Error',
+    message: 'The FastCGI process exceeded configured request timeout (requestTimeout); it was terminated.',
+  },
+  EXT_FASTCGI_ACTIVITY_TIMEOUT: {
+    status: 500,
+    substatus: 0,
+    title: 'Internal Server Error',
+    message: 'The FastCGI process exceeded configured activity timeout (activityTimeout); it was terminated.',
+  },
+  EXT_FASTCGI_PROCESS_FAILED: {
+    status: 500,
+    substatus: 0,
+    title: 'Internal Server Error',
+    message:
+      'The FastCGI process exited unexpectedly, or closed its connection, before it ended the request.',
+  },
+  EXT_FASTCGI_START_FAILED: {
+    status: 502,
+    substatus: 2,
+    title: 'Bad Gateway',
+    message:
+      'The FastCGI process failed to start: fullPath is missing or not executable, or the process exited before it listened.',
+  },
+  EXT_FASTCGI_SERVER_UNREACHABLE: {
+    status: 502,
+    substatus: 3,
+    title: 'Bad Gateway',
+    message: 'The external FastCGI server (address) refused the connection or did not accept it in time.',
+  },
+  EXT_FASTCGI_STDERR: {
+    status: 500,
+    substatus: 0,
+    title: 'Internal Server Error',
+    message:
+      'The FastCGI application wrote to stderr (stderrMode ReturnStdErrIn500, ReturnGeneric500 or TerminateProcess).',
+  },
+  EXT_FASTCGI_BAD_RESPONSE: {
+    status: 500,
+    substatus: 0,
+    title: 'Internal Server Error',
+    message:
+      'The FastCGI application broke the FastCGI protocol, or its output is not a CGI response (a complete set of headers).',
+  },
+  EXT_FASTCGI_REQUEST_REFUSED: {
+    status: 500,
+    substatus: 0,
+    title: 'Internal Server Error',
+    message: 'The FastCGI application refused the request (FCGI_CANT_MPX_CONN or FCGI_UNKNOWN_ROLE).',
+  },
+  EXT_FASTCGI_OVERLOADED: {
+    status: 503,
+    substatus: 0,
+    title: 'Service Unavailable',
+    message: 'The FastCGI application refused the request as overloaded (FCGI_OVERLOADED).',
+  },
+  EXT_FASTCGI_SHUTTING_DOWN: {
+    status: 503,
+    substatus: 0,
+    title: 'Service Unavailable',
+    message: 'The FastCGI application is shutting down with its worker; the request was not started.',
   },
 
   // Built-in extensions.

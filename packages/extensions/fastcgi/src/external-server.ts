@@ -1,0 +1,197 @@
+import { HttpError, type ExtensionLogger } from '@w3pool/extension-sdk';
+import type { FastCgiBackend, Lease } from './backend.js';
+import { describeAddress, FcgiConnection, type FcgiAddress } from './fcgi-connection.js';
+import { FCGI_MAX_CONNS, FCGI_MAX_REQS, FCGI_MPXS_CONNS } from './fcgi-records.js';
+import { WaitQueue } from './wait-queue.js';
+
+// A FastCGI server w3pool does not start (php-fpm, `address`): connections kept open between requests
+// (FCGI_KEEP_CONN), at most a bounded number of requests at once, the rest waiting in a queue of
+// queueLength (then 503.4).
+
+export interface ExternalSettings {
+  readonly name: string;
+  readonly address: FcgiAddress;
+  /** Requests at once; 0 asks the server (FCGI_MAX_CONNS), else DEFAULT_CONCURRENCY. */
+  readonly maxInstances: number;
+  readonly queueLength: number;
+  readonly idleTimeoutMs: number;
+  readonly connectTimeoutMs: number;
+}
+
+/** Concurrency when neither maxInstances nor the server says: php-fpm's own default is 5 children. */
+export const DEFAULT_CONCURRENCY = 8;
+
+/** Parse `tcp://host:port` or `unix:/path` (also `unix:///path`). */
+export function parseAddress(address: string): FcgiAddress {
+  const unix = /^unix:(?:\/\/)?(\/.+)$/.exec(address);
+  if (unix) return { path: unix[1]! };
+  const tcp = /^tcp:\/\/(\[[^\]]+\]|[^:/]+):(\d{1,5})\/?$/.exec(address);
+  if (tcp && Number(tcp[2]) > 0 && Number(tcp[2]) < 65536)
+    return { host: tcp[1]!.replace(/^\[|\]$/g, ''), port: Number(tcp[2]) };
+  throw new Error(`fastCgi address "${address}" is neither tcp://host:port nor unix:/path`);
+}
+
+interface Limits {
+  /** Requests at once over all connections. */
+  readonly total: number;
+  /** Requests at once on one connection: 1 unless the server multiplexes (FCGI_MPXS_CONNS). */
+  readonly perConnection: number;
+}
+
+export class ExternalServer implements FastCgiBackend {
+  /** Each open connection with the requests leased on it. */
+  private readonly connections = new Map<FcgiConnection, { leased: number; idleTimer?: NodeJS.Timeout }>();
+  private readonly queue = new WaitQueue<void>();
+  private inUse = 0;
+  private limits: Promise<Limits> | undefined;
+  private isClosed = false;
+
+  constructor(
+    private readonly settings: ExternalSettings,
+    private readonly log: ExtensionLogger,
+  ) {}
+
+  get closed(): boolean {
+    return this.isClosed;
+  }
+
+  async acquire(signal: AbortSignal): Promise<Lease> {
+    if (this.isClosed) throw new HttpError('EXT_FASTCGI_SHUTTING_DOWN', this.settings.name);
+    const limits = await (this.limits ??= this.probe());
+    if (this.inUse < limits.total) {
+      this.inUse += 1;
+    } else {
+      if (this.queue.length >= this.settings.queueLength) {
+        throw new HttpError(
+          'EXT_FASTCGI_QUEUE_FULL',
+          `${this.settings.name}: ${this.queue.length} requests already wait for its ${limits.total} connections (queueLength ${this.settings.queueLength})`,
+        );
+      }
+      // A request that ends hands its slot straight to the oldest waiter (inUse stays counted).
+      await this.queue.wait(signal);
+    }
+    try {
+      return this.lease(await this.connectionFor(limits));
+    } catch (error) {
+      this.freeSlot();
+      throw error;
+    }
+  }
+
+  async close(): Promise<void> {
+    this.isClosed = true;
+    this.queue.failAll(new HttpError('EXT_FASTCGI_SHUTTING_DOWN', this.settings.name));
+    for (const [connection, state] of this.connections) if (state.leased === 0) connection.destroy();
+    // Leased connections close when their request ends (release() sees isClosed).
+    await Promise.all(
+      [...this.connections.keys()].map((c) => new Promise<void>((resolve) => c.onClose(() => resolve()))),
+    );
+  }
+
+  /** Ask the server how many connections and requests it takes (php-fpm answers pm.max_children). */
+  private async probe(): Promise<Limits> {
+    let values = new Map<string, string>();
+    try {
+      // PHP closes a connection after it answers FCGI_GET_VALUES, so the question gets one of its own.
+      const connection = await FcgiConnection.connect(this.settings.address, this.settings.connectTimeoutMs);
+      try {
+        values = await connection.getValues(
+          [FCGI_MAX_CONNS, FCGI_MAX_REQS, FCGI_MPXS_CONNS],
+          this.settings.connectTimeoutMs,
+        );
+      } finally {
+        connection.destroy();
+      }
+    } catch (error) {
+      this.log.warn('FastCGI server did not answer FCGI_GET_VALUES; using defaults', {
+        application: this.settings.name,
+        error: (error as Error).message,
+      });
+    }
+    return this.limitsFrom(values);
+  }
+
+  private limitsFrom(values: Map<string, string>): Limits {
+    const serverConns = Number(values.get(FCGI_MAX_CONNS) ?? 0) || 0;
+    const serverReqs = Number(values.get(FCGI_MAX_REQS) ?? 0) || 0;
+    const multiplexes = values.get(FCGI_MPXS_CONNS) === '1';
+    let total =
+      this.settings.maxInstances > 0
+        ? this.settings.maxInstances
+        : serverReqs || serverConns || DEFAULT_CONCURRENCY;
+    // php-fpm gives each kept connection a child of its own until it closes: more connections than
+    // children would wait behind idle ones for good.
+    if (serverConns > 0 && !multiplexes && total > serverConns) {
+      this.log.warn("maxInstances exceeds the FastCGI server's FCGI_MAX_CONNS; using the server's limit", {
+        application: this.settings.name,
+        maxInstances: this.settings.maxInstances,
+        serverMaxConns: serverConns,
+      });
+      total = serverConns;
+    }
+    const perConnection = multiplexes
+      ? Math.max(1, serverReqs && serverConns ? Math.floor(serverReqs / serverConns) : total)
+      : 1;
+    this.log.info('FastCGI server limits', {
+      application: this.settings.name,
+      address: describeAddress(this.settings.address),
+      total,
+      perConnection,
+    });
+    return { total, perConnection };
+  }
+
+  private async connectionFor(limits: Limits): Promise<FcgiConnection> {
+    // Reuse before connecting: fewer connections hold fewer php-fpm children.
+    for (const [connection, state] of this.connections) {
+      if (connection.reusable && state.leased < limits.perConnection) {
+        clearTimeout(state.idleTimer);
+        state.leased += 1;
+        return connection;
+      }
+    }
+    let connection: FcgiConnection;
+    try {
+      connection = await FcgiConnection.connect(this.settings.address, this.settings.connectTimeoutMs);
+    } catch (error) {
+      throw new HttpError(
+        'EXT_FASTCGI_SERVER_UNREACHABLE',
+        `${describeAddress(this.settings.address)}: ${(error as Error).message}`,
+      );
+    }
+    this.connections.set(connection, { leased: 1 });
+    connection.onClose(() => {
+      clearTimeout(this.connections.get(connection)?.idleTimer);
+      this.connections.delete(connection);
+    });
+    return connection;
+  }
+
+  private lease(connection: FcgiConnection): Lease {
+    let done = false;
+    const end = (discard: string | undefined) => {
+      if (done) return;
+      done = true;
+      const state = this.connections.get(connection);
+      if (state) state.leased -= 1;
+      if (discard !== undefined) connection.destroy(discard);
+      else if (state && state.leased === 0) this.idleOrClose(connection, state);
+      this.freeSlot();
+    };
+    return { connection, pid: undefined, release: () => end(undefined), discard: (reason) => end(reason) };
+  }
+
+  private idleOrClose(connection: FcgiConnection, state: { idleTimer?: NodeJS.Timeout }): void {
+    if (this.isClosed || !connection.reusable) {
+      connection.destroy();
+      return;
+    }
+    // An idle kept connection holds a php-fpm child: give it back after idleTimeout.
+    state.idleTimer = setTimeout(() => connection.destroy(), this.settings.idleTimeoutMs);
+    state.idleTimer.unref();
+  }
+
+  private freeSlot(): void {
+    if (!this.queue.serve()) this.inUse -= 1;
+  }
+}
