@@ -17,6 +17,7 @@ import { KEY_PREFIX } from '@w3pool/protocol';
 //   w3pool:{P}:arrivals:<second>  STRING  requests admitted in that second (expire after 10 s): ArrivalRate
 //   w3pool:{P}:rejected           STRING  requests refused because the queue was full: RejectedRequests
 //   w3pool:{P}:demand             channel published when a request is queued while no consumer is registered
+//   w3pool:{P}:jobs:…, jobs-events  the applications' background job queues (BullMQ; background-queue.ts)
 
 export interface PoolKeys {
   readonly pool: string;

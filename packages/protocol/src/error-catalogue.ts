@@ -464,6 +464,32 @@ export const errorCatalogue = define({
     message: 'The FastCGI application is shutting down with its worker; the request was not started.',
   },
 
+  // Background jobs (services/worker/src/w3wp/domain/background-*.ts): an application's durable jobs.
+  WORKER_JOB_INVALID: {
+    status: 500,
+    substatus: 0,
+    title: 'Internal Server Error',
+    message: 'A background job was added with an invalid name or options; it was not queued.',
+  },
+  WORKER_JOB_QUEUE_UNREACHABLE: {
+    status: 503,
+    substatus: 0,
+    title: 'Service Unavailable',
+    message: "The application's background job queue (Redis) cannot be reached; the job was not queued.",
+  },
+  WORKER_JOB_NO_PROCESSOR: {
+    status: 500,
+    substatus: 0,
+    title: 'Internal Server Error',
+    message: 'No processor is declared for this background job name in its application.',
+  },
+  WORKER_JOB_PROCESSOR_LATE: {
+    status: 500,
+    substatus: 0,
+    title: 'Internal Server Error',
+    message: 'A background job processor was declared after the application loaded; declare it in load().',
+  },
+
   // Built-in extensions.
   EXT_STATIC_MIME_MAP_MISSING: {
     status: 404,

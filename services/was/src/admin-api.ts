@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { W3poolError, errorCatalogue, type ErrorCode } from '@w3pool/protocol';
 import type { W3poolConfig } from '@w3pool/config';
+import type { BackgroundJobsView } from './background-jobs-view.js';
 import type { ConfigOwner } from './config-owner.js';
 import type { RuntimeControl } from './runtime-control.js';
 import { isRedisOutage } from './redis-outage.js';
@@ -11,6 +12,8 @@ export interface AdminApiParts {
   redis: Redis;
   config: ConfigOwner;
   control: RuntimeControl;
+  /** Background jobs (docs/background-jobs.md). */
+  jobs: BackgroundJobsView;
   log: Logger;
 }
 
@@ -43,6 +46,21 @@ export function registerAdminApi(http: WasHttp, parts: AdminApiParts): void {
   http.get('/api/wp', async () => control.workerProcesses());
   http.get<{ Querystring: { count?: string } }>('/api/events', async (request) =>
     control.events(Math.min(1000, Number(request.query.count ?? 100) || 100)),
+  );
+
+  // Background jobs (beyond IIS; docs/background-jobs.md): per application of the pool, BullMQ's counts
+  // and the newest `?failed=N` failures (default 20).
+  http.get<{ Params: { name: string }; Querystring: { failed?: string } }>(
+    '/api/apppools/:name/jobs',
+    async (request) => {
+      const { name } = request.params;
+      const config = live();
+      if (!config.applicationPools.some((p) => p.name === name))
+        throw new W3poolError('WAS_POOL_NOT_FOUND', name);
+      const asked = Number(request.query.failed ?? 20);
+      const failed = Number.isFinite(asked) ? Math.min(1000, Math.max(0, Math.floor(asked))) : 20;
+      return { name, applications: await parts.jobs.pool(config, name, failed) };
+    },
   );
 
   // appcmd start|stop apppool /apppool.name:X — every listener answers 503 Disabled while it is stopped.

@@ -2,6 +2,8 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { closeRedis, createRedis } from '@w3pool/runtime';
 import { registerAdminApi } from './admin-api.js';
+import { BackgroundJobEvents } from './background-job-events.js';
+import { BackgroundJobsView } from './background-jobs-view.js';
 import { ConfigOwner } from './config-owner.js';
 import { followRapidFailInbox } from './rapid-fail-inbox.js';
 import { RedisRecovery } from './redis-recovery.js';
@@ -56,16 +58,21 @@ export async function buildWas(options: WasOptions): Promise<WasService> {
   }
   const recovery = new RedisRecovery(redis, config, control, log);
   recovery.watch();
+  // Background jobs (docs/background-jobs.md): counts and failures for the admin API, failures as events.
+  const jobs = new BackgroundJobsView(redis);
+  const jobEvents = new BackgroundJobEvents(options.redisUrl, () => config.current?.config, log);
+  jobEvents.start();
 
   const http = createHttp(log);
   registerHealth(http, redis, config, recovery);
-  registerAdminApi(http, { redis, config, control, log });
+  registerAdminApi(http, { redis, config, control, jobs, log });
 
   return {
     http,
     config,
     close: async () => {
       await http.close();
+      await Promise.all([jobs.close(), jobEvents.close()]);
       inbox.disconnect();
       await closeRedis(redis);
     },

@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { QueueConsumer } from '@w3pool/pool-queue';
+import { QueueConsumer, backgroundQueueName } from '@w3pool/pool-queue';
 import {
   CACHE_INVALIDATION_CHANNEL,
   cacheInvalidationCodec,
@@ -16,6 +16,8 @@ import { ControlChannel } from '../control-channel.js';
 import { extensionLogger } from '../extension-logger.js';
 import { RequestPipeline } from '../request-pipeline.js';
 import { OutageLog } from '../../redis-outage.js';
+import { DomainBackgroundJobs } from './background-jobs.js';
+import { backgroundTimings } from './background-worker.js';
 import type { DomainData } from './domain-data.js';
 import { executeRequest } from './request-execution.js';
 import { RequestRunner } from './request-runner.js';
@@ -59,15 +61,26 @@ export async function buildDomain(
       .catch((error: unknown) => log.warn({ err: error }, 'cache invalidation not published'));
   });
 
+  // Background jobs (docs/background-jobs.md): the application's BullMQ queue; ExtensionContext.backgroundJobs.
+  const backgroundJobs = new DomainBackgroundJobs({
+    redisUrl: data.redisUrl,
+    queue: backgroundQueueName(data.pool, data.siteId, data.appPath),
+    application: `${data.siteId}${data.appPath}`,
+    timings: backgroundTimings(data.published.config, data.pool),
+    log,
+    outage,
+  });
+
   await control.start();
-  const pipeline = await RequestPipeline.build(
-    data.published.config,
-    data.pool,
-    extensionLogger(log),
-    (reason) => report({ type: 'unhealthy', reason }),
+  const pipeline = await RequestPipeline.build({
+    config: data.published.config,
+    pool: data.pool,
+    log: extensionLogger(log),
+    reportUnhealthy: (reason) => report({ type: 'unhealthy', reason }),
     appOffline,
-    { siteId: data.siteId, appPath: data.appPath },
-  );
+    application: { siteId: data.siteId, appPath: data.appPath },
+    backgroundJobs,
+  });
   const consumer = new QueueConsumer<ToListener>({
     redis,
     blocking,
@@ -92,16 +105,20 @@ export async function buildDomain(
 
   let started: Promise<void> | undefined;
   return {
-    start: () => (started ??= consumer.start()),
+    start: () => (started ??= consumer.start().then(() => backgroundJobs.startProcessing())),
     retire: async () => {
+      // First of all, take no more background jobs; the active ones finish alongside the requests.
+      const jobsDrained = backgroundJobs.stopProcessing();
       // A retire that arrives while the consumer registers must not leave it taking.
       await started?.catch(() => undefined);
       await consumer.stopTaking();
       await runner.drained();
       await consumer.close();
+      await jobsDrained;
       clearInterval(statsTimer);
       reportStats();
       await pipeline.retire();
+      await backgroundJobs.close();
       cacheDependencies.close();
       appOffline.close();
       await closeAll([subscriber, blocking, redis]);
