@@ -8,15 +8,18 @@ COPY services ./services
 COPY tools ./tools
 COPY test/package.json ./test/package.json
 COPY bench/package.json ./bench/package.json
+# The sample configuration, with its Express application (a workspace package: its express installs here).
+COPY config ./config
 RUN pnpm install --frozen-lockfile
 RUN pnpm exec tsc -b packages/runtime services/was services/listener services/worker tools/launcher \
  && pnpm install --frozen-lockfile --prod
 
 FROM node:20-bookworm-slim
 ENV NODE_ENV=production
+# php-cgi for the sample PHP application (FastCgiModule); the rest of the image is Node only.
+RUN apt-get update && apt-get install -y --no-install-recommends php-cgi && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY --from=build /app /app
-COPY config ./config
 # The listener writes W3C and HTTPERR logs here (a volume in docker-compose.yml).
 RUN mkdir -p /var/log/w3pool && chown node:node /var/log/w3pool
 USER node

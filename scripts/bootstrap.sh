@@ -29,6 +29,24 @@ ensure_tool() {
   fi
 }
 
+# offer_tool <command> <package> <why>: like ensure_tool, but what it cannot install is only reported; the
+# system runs without it (the PHP application answers 502 naming the package).
+offer_tool() {
+  command -v "$1" >/dev/null 2>&1 && return
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "[bootstrap] installing $2 with apt-get ($3)"
+    apt-get install -y -qq "$2" >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq "$2" >/dev/null 2>&1; } ||
+      echo "[bootstrap] could not install $2; $3 answers 502 until it is installed" >&2
+  else
+    echo "[bootstrap] $3 needs $1: sudo apt-get install $2" >&2
+  fi
+}
+
+# php-fpm's binary carries PHP's version (php-fpm8.2); give it a stable name on PATH for the tests.
+php_fpm_path() {
+  command -v php-fpm 2>/dev/null || ls /usr/sbin/php-fpm* 2>/dev/null | head -n 1
+}
+
 ensure_pnpm
 $PNPM install --frozen-lockfile --reporter=silent
 $PNPM run build
@@ -36,11 +54,14 @@ $PNPM run build
 case "${1:-}" in
   start)
     shift
+    offer_tool php-cgi php-cgi "the sample PHP application"
     exec node tools/launcher/dist/main.js "$@"
     ;;
   test)
     ensure_tool redis-server redis-server "the tests start private instances of it"
     ensure_tool goaccess goaccess "a test reads the W3C log with it"
+    ensure_tool php-cgi php-cgi "the CGI and FastCGI suites run real PHP"
+    [ -n "$(php_fpm_path)" ] || ensure_tool php-fpm php-fpm "the FastCGI suite talks to a real php-fpm"
     $PNPM run lint
     exec $PNPM exec vitest run
     ;;

@@ -1,5 +1,6 @@
 import type { ConfigIssue } from './config-error.js';
 import type { W3poolConfig } from './schema/w3pool-config.js';
+import type { WebServerOverride } from './schema/web-server-override.js';
 
 // Rules the schema cannot express: uniqueness and cross-references, as IIS enforces collection keys.
 
@@ -60,18 +61,41 @@ export function checkReferences(config: W3poolConfig): ConfigIssue[] {
     }
   });
 
-  const handlerNames = new Set<string>();
-  config.webServer.handlers.list.forEach((handler, h) => {
-    const at = `/webServer/handlers/list/${h}`;
-    if (handlerNames.has(handler.name))
-      issues.push({ pointer: `${at}/name`, reason: `duplicate handler name "${handler.name}"` });
-    handlerNames.add(handler.name);
-    if (!handler.modules && !handler.type) {
-      issues.push({
-        pointer: at,
-        reason: 'a handler mapping needs `modules` (a built-in module) or `type` (a module of your own)',
-      });
-    }
-  });
+  for (const { webServer, at } of webServerTrees(config)) {
+    const handlerNames = new Set<string>();
+    webServer.handlers?.list?.forEach((handler, h) => {
+      const pointer = `${at}/handlers/list/${h}`;
+      if (handlerNames.has(handler.name))
+        issues.push({ pointer: `${pointer}/name`, reason: `duplicate handler name "${handler.name}"` });
+      handlerNames.add(handler.name);
+      if (!handler.modules && !handler.type) {
+        issues.push({
+          pointer,
+          reason: 'a handler mapping needs `modules` (a built-in module) or `type` (a module of your own)',
+        });
+      }
+    });
+    const moduleNames = new Set<string>();
+    webServer.modules?.forEach((module, m) => {
+      if (moduleNames.has(module.name))
+        issues.push({ pointer: `${at}/modules/${m}/name`, reason: `duplicate module name "${module.name}"` });
+      moduleNames.add(module.name);
+    });
+  }
   return issues;
+}
+
+/** The server's webServer tree and every site's and application's own, with the JSON pointer of each. */
+export function webServerTrees(config: W3poolConfig): { webServer: WebServerOverride; at: string }[] {
+  const trees: { webServer: WebServerOverride; at: string }[] = [
+    { webServer: config.webServer, at: '/webServer' },
+  ];
+  config.sites.forEach((site, s) => {
+    if (site.webServer) trees.push({ webServer: site.webServer, at: `/sites/${s}/webServer` });
+    site.applications.forEach((app, a) => {
+      if (app.webServer)
+        trees.push({ webServer: app.webServer, at: `/sites/${s}/applications/${a}/webServer` });
+    });
+  });
+  return trees;
 }

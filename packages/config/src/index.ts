@@ -7,3 +7,8 @@ export * from './config-error.js';
 export * from './load-config.js';
 export * from './timespan.js';
 export * from './config-channel.js';
+export * from './schema/web-server-override.js';
+export * from './schema/handler-hosts.js';
+export * from './schema/modules.js';
+export * from './schema/security-modules.js';
+export * from './effective-web-server.js';

@@ -4,7 +4,9 @@ import type { TSchema } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { parseDocument } from 'yaml';
 import { ConfigError, type ConfigIssue } from './config-error.js';
-import { checkReferences } from './config-references.js';
+import { checkReferences, webServerTrees } from './config-references.js';
+import { checkHttpErrorsPaths, resolveHttpErrorsPaths } from './schema/response-paths.js';
+import { BCRYPT_HASH_PATTERN } from './schema/security-modules.js';
 import { BINDING_INFORMATION_PATTERN } from './schema/site.js';
 import { W3poolConfigSchema, type W3poolConfig } from './schema/w3pool-config.js';
 
@@ -30,7 +32,7 @@ export function validateConfig(raw: unknown, options: ConfigLocation): W3poolCon
   if (schemaIssues.length > 0) throw new ConfigError('CONFIG_INVALID', options.source, schemaIssues);
 
   const config = candidate as W3poolConfig;
-  const referenceIssues = checkReferences(config);
+  const referenceIssues = [...checkReferences(config), ...checkHttpErrorsPaths(config, options.baseDir)];
   if (referenceIssues.length > 0) throw new ConfigError('CONFIG_INVALID', options.source, referenceIssues);
   return resolvePaths(config, options.baseDir, options.logRoot ?? options.baseDir);
 }
@@ -76,6 +78,9 @@ function describe(schema: TSchema, message: string, value: unknown): string {
   if (choices?.every((c) => typeof c === 'string')) reason = `Expected one of ${choices.join(', ')}`;
   else if (typeof schema.pattern === 'string' && schema.pattern.includes(':[0-5]')) {
     reason = 'Expected an IIS timespan [d.]hh:mm:ss[.fff], such as 00:01:30';
+  } else if (schema.pattern === BCRYPT_HASH_PATTERN) {
+    // Not echoed: a value that is not a hash is most likely the password itself.
+    return 'Expected a bcrypt hash ($2a$, $2b$ or $2y$), not a password: docs/security-modules.md shows how to make one';
   } else if (schema.pattern === BINDING_INFORMATION_PATTERN) {
     reason = 'Expected IP:port:host, such as *:80: or 127.0.0.1:8080:www.contoso.com';
   }
@@ -92,9 +97,23 @@ function resolvePaths(config: W3poolConfig, baseDir: string, logRoot: string): W
       for (const vdir of app.virtualDirectories) vdir.physicalPath = absolute(vdir.physicalPath);
     }
   }
-  for (const handler of config.webServer.handlers.list) {
-    if (handler.type && (handler.type.startsWith('.') || isAbsolute(handler.type)))
-      handler.type = absolute(handler.type);
+  // Module and program paths that start with `.` are relative to the config file; a bare name (php-cgi)
+  // is looked up in PATH when it runs.
+  const relative = (p: string) => (p.startsWith('.') || isAbsolute(p) ? absolute(p) : p);
+  for (const { webServer } of webServerTrees(config)) {
+    for (const handler of webServer.handlers?.list ?? []) {
+      if (handler.type) handler.type = relative(handler.type);
+      if (handler.scriptProcessor) handler.scriptProcessor = relative(handler.scriptProcessor);
+    }
+    for (const module of webServer.modules ?? []) if (module.type) module.type = relative(module.type);
+    for (const module of webServer.globalModules ?? []) module.image = absolute(module.image);
+    for (const app of webServer.fastCgi?.applications ?? []) app.fullPath = relative(app.fullPath);
+    for (const entry of webServer.security?.isapiCgiRestriction?.list ?? [])
+      entry.path = relative(entry.path);
+    const basic = webServer.security?.authentication?.basicAuthentication;
+    if (basic?.usersFile) basic.usersFile = absolute(basic.usersFile);
   }
+  // httpErrors File paths: a site's or application's resolve against its root (response-paths.ts).
+  resolveHttpErrorsPaths(config, baseDir);
   return config;
 }

@@ -1,4 +1,5 @@
-import type { WebServer } from '@w3pool/config';
+import type { HandlerMapping, WebServer } from '@w3pool/config';
+import type { BackgroundJobs } from './background-jobs.js';
 import type { HandlerRequest } from './handler-request.js';
 import type { HandlerResponse } from './handler-response.js';
 
@@ -16,8 +17,23 @@ export type Handler = (
 export interface ExtensionContext {
   /** The application pool this worker serves. */
   readonly pool: string;
-  /** The system.webServer section in force (MIME map, default documents, client cache, ...). */
+  /**
+   * The system.webServer settings in force for the application this instance serves (the server's, merged
+   * with its site's and its own): MIME map, default documents, cgi, fastCgi, ...
+   */
   readonly webServer: WebServer;
+  /**
+   * The handler mapping this instance serves. A module such as CgiModule or FastCgiModule is loaded once per
+   * mapping, and reads the program it runs from `scriptProcessor`.
+   */
+  readonly mapping: HandlerMapping;
+  /** The application this instance serves: its site, virtual path and root directory. */
+  readonly application: {
+    readonly siteId: number;
+    readonly siteName: string;
+    readonly path: string;
+    readonly physicalPath: string;
+  };
   /** Structured log lines that carry the worker's pid and pool. */
   readonly log: ExtensionLogger;
   /**
@@ -25,6 +41,8 @@ export interface ExtensionContext {
    * The pool host recycles it: a new worker starts, this one drains and exits.
    */
   reportUnhealthy(reason: string): void;
+  /** This application's durable background jobs (BullMQ): enqueue, and declare processors while loading. */
+  readonly backgroundJobs: BackgroundJobs;
 }
 
 export interface ExtensionLogger {

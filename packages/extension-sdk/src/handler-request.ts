@@ -33,6 +33,35 @@ export interface HandlerRequest {
   readonly site: { readonly id: number; readonly name: string };
   /** The application the request belongs to: its virtual path and root directory (APPL_PHYSICAL_PATH). */
   readonly application: { readonly path: string; readonly physicalPath: string };
-  /** PATH_TRANSLATED: the file system path the URL maps to. Always inside a virtual directory's root. */
+  /**
+   * SCRIPT_FILENAME: the file system path of the mapped resource (the URL without PATH_INFO). Always inside
+   * a virtual directory's root.
+   */
   readonly physicalPath: string;
+  /** SCRIPT_NAME: the URL of the mapped resource, `path` without PATH_INFO. */
+  readonly scriptName: string;
+  /**
+   * PATH_INFO: the path after the mapped file (`/x/y` of `/app.php/x/y`) when the mapping's allowPathInfo is
+   * true; otherwise '' (and IIS's PATH_INFO server variable is then the whole URL).
+   */
+  readonly pathInfo: string;
+  /**
+   * GetServerVariable: an IIS server variable by name, case-insensitive (`REMOTE_ADDR`, `HTTP_USER_AGENT`,
+   * `ALL_HTTP`, `APPL_MD_PATH`, ...), or undefined for one that does not exist (a header that was not sent).
+   */
+  serverVariable(name: string): string | undefined;
+  /**
+   * HSE_REQ_MAP_URL_TO_PATH: the file system path a URL of this site maps to, through the virtual
+   * directories of the application that holds it; undefined if no virtual directory holds it.
+   */
+  mapPath(url: string): string | undefined;
+  /** The authenticated user (LOGON_USER, AUTH_TYPE); `name` is '' for an anonymous request. */
+  readonly user: RequestUser;
+}
+
+export interface RequestUser {
+  readonly name: string;
+  /** AUTH_TYPE: `Basic`, or '' for anonymous. */
+  readonly authType: string;
+  readonly roles: readonly string[];
 }

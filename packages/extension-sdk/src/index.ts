@@ -1,4 +1,6 @@
 export * from './extension.js';
+export * from './background-jobs.js';
+export * from './pipeline-module.js';
 export * from './handler-request.js';
 export * from './handler-response.js';
 // Extensions raise errors from the one catalogue, so every failure maps to a known status and substatus.

@@ -347,6 +347,187 @@ export const errorCatalogue = define({
     title: 'Internal Server Error',
     message: 'The handler failed while processing the request.',
   },
+  WORKER_RESTRICTED: {
+    status: 404,
+    substatus: 2,
+    title: 'Not Found',
+    message:
+      'The page you are requesting cannot be served because of the ISAPI and CGI Restriction list settings (webServer.security.isapiCgiRestriction).',
+  },
+  WORKER_EXECUTE_ACCESS_FORBIDDEN: {
+    status: 403,
+    substatus: 1,
+    title: 'Forbidden',
+    message:
+      "The handler mapping requires Script or Execute access, which the handlers' accessPolicy does not grant.",
+  },
+  WORKER_READ_ACCESS_FORBIDDEN: {
+    status: 403,
+    substatus: 2,
+    title: 'Forbidden',
+    message: "The handler mapping requires Read access, which the handlers' accessPolicy does not grant.",
+  },
+  WORKER_WRITE_ACCESS_FORBIDDEN: {
+    status: 403,
+    substatus: 3,
+    title: 'Forbidden',
+    message: "The handler mapping requires Write access, which the handlers' accessPolicy does not grant.",
+  },
+  WORKER_CUSTOM_ERROR: {
+    status: 500,
+    substatus: 0,
+    title: 'Error',
+    message: 'The handler answered with an error (HSE_REQ_SEND_CUSTOM_ERROR).',
+  },
+  WORKER_EXEC_URL_TOO_DEEP: {
+    status: 500,
+    substatus: 0,
+    title: 'Internal Server Error',
+    message: 'Child requests (executeUrl) nest too deeply; a handler probably executes its own URL.',
+  },
+  WORKER_EXEC_URL_OTHER_APPLICATION: {
+    status: 403,
+    substatus: 18,
+    title: 'Forbidden',
+    message:
+      'The specified request cannot be executed in the current application: executeUrl runs URLs of the same application only.',
+  },
+  WORKER_MODULE_LOAD_FAILED: {
+    status: 500,
+    substatus: 21,
+    title: 'Internal Server Error',
+    message: 'A module of the integrated pipeline (webServer.modules) could not be loaded.',
+  },
+
+  // Security and request modules (packages/modules-security): authentication, URL authorization and the
+  // request filtering the worker applies for an application (the listener applies the server's).
+  WORKER_LOGON_FAILED: {
+    status: 401,
+    substatus: 1,
+    title: 'Unauthorized',
+    message: 'Logon failed: the user name or password of the Basic credentials is not valid.',
+  },
+  WORKER_LOGON_REQUIRED: {
+    status: 401,
+    substatus: 2,
+    title: 'Unauthorized',
+    message:
+      'Logon failed due to server configuration: anonymous access is disabled and the request carries no credentials an enabled authentication method accepts.',
+  },
+  WORKER_URL_AUTHORIZATION_LOGON_REQUIRED: {
+    status: 401,
+    substatus: 2,
+    title: 'Unauthorized',
+    message:
+      'URL authorization (security.authorization) does not let anonymous users request this URL: log on.',
+  },
+  WORKER_URL_AUTHORIZATION_DENIED: {
+    status: 403,
+    substatus: 0,
+    title: 'Forbidden',
+    message:
+      'URL authorization (security.authorization) does not let this user request this URL with this verb.',
+  },
+  WORKER_FILTER_URL_SEQUENCE_DENIED: {
+    status: 404,
+    substatus: 5,
+    title: 'Not Found',
+    message: "The URL contains a sequence the application's request filtering denies (denyUrlSequences).",
+  },
+  WORKER_FILTER_VERB_DENIED: {
+    status: 404,
+    substatus: 6,
+    title: 'Not Found',
+    message: "The application's request filtering denies this verb.",
+  },
+  WORKER_FILTER_EXTENSION_DENIED: {
+    status: 404,
+    substatus: 7,
+    title: 'Not Found',
+    message: "The application's request filtering denies this file name extension.",
+  },
+  WORKER_FILTER_HIDDEN_SEGMENT: {
+    status: 404,
+    substatus: 8,
+    title: 'Not Found',
+    message: "The URL contains a segment the application's request filtering hides (hiddenSegments).",
+  },
+  WORKER_FILTER_HEADER_TOO_LONG: {
+    status: 404,
+    substatus: 10,
+    title: 'Not Found',
+    message: 'A request header is longer than its requestLimits headerLimits entry allows.',
+  },
+  WORKER_FILTER_DOUBLE_ESCAPED: {
+    status: 404,
+    substatus: 11,
+    title: 'Not Found',
+    message: "The URL contains a double-escaped sequence (the application's allowDoubleEscaping is false).",
+  },
+  WORKER_FILTER_HIGH_BIT: {
+    status: 404,
+    substatus: 12,
+    title: 'Not Found',
+    message: "The URL contains high-bit characters (the application's allowHighBitCharacters is false).",
+  },
+  WORKER_FILTER_CONTENT_TOO_LARGE: {
+    status: 413,
+    substatus: 0,
+    iisStatus: '404.13',
+    title: 'Request Entity Too Large',
+    message: "The declared request body exceeds the application's maxAllowedContentLength.",
+  },
+  WORKER_FILTER_URL_TOO_LONG: {
+    status: 414,
+    substatus: 0,
+    iisStatus: '404.14',
+    title: 'Request-URI Too Long',
+    message: "The request URL is longer than the application's requestLimits maxUrl.",
+  },
+  WORKER_FILTER_QUERY_TOO_LONG: {
+    status: 404,
+    substatus: 15,
+    title: 'Not Found',
+    message: "The query string is longer than the application's requestLimits maxQueryString.",
+  },
+  WORKER_FILTER_QUERY_SEQUENCE_DENIED: {
+    status: 404,
+    substatus: 18,
+    title: 'Not Found',
+    message: 'The query string contains a sequence request filtering denies (denyQueryStringSequences).',
+  },
+  WORKER_FILTER_RULE_DENIED: {
+    status: 404,
+    substatus: 19,
+    title: 'Not Found',
+    message: 'A request filtering rule (filteringRules) denies the request.',
+  },
+
+  // Background jobs (services/worker/src/w3wp/domain/background-*.ts): an application's durable jobs.
+  WORKER_JOB_INVALID: {
+    status: 500,
+    substatus: 0,
+    title: 'Internal Server Error',
+    message: 'A background job was added with an invalid name or options; it was not queued.',
+  },
+  WORKER_JOB_QUEUE_UNREACHABLE: {
+    status: 503,
+    substatus: 0,
+    title: 'Service Unavailable',
+    message: "The application's background job queue (Redis) cannot be reached; the job was not queued.",
+  },
+  WORKER_JOB_NO_PROCESSOR: {
+    status: 500,
+    substatus: 0,
+    title: 'Internal Server Error',
+    message: 'No processor is declared for this background job name in its application.',
+  },
+  WORKER_JOB_PROCESSOR_LATE: {
+    status: 500,
+    substatus: 0,
+    title: 'Internal Server Error',
+    message: 'A background job processor was declared after the application loaded; declare it in load().',
+  },
 
   // CgiModule (packages/extensions/cgi): one process per request. IIS answers 502.1 and 502.2 for CGI.
   WORKER_CGI_TIMEOUT: {
@@ -376,6 +557,7 @@ export const errorCatalogue = define({
     title: 'Bad Gateway',
     message: 'The specified CGI application could not be started: the program is missing or not executable.',
   },
+
   // FastCgiModule (packages/extensions/fastcgi): pools of FastCGI processes, or an external FastCGI server
   // (php-fpm). IIS answers its FastCGI failures with 500 and a queue that is full with 503.4.
   EXT_FASTCGI_APPLICATION_NOT_CONFIGURED: {
@@ -464,32 +646,6 @@ export const errorCatalogue = define({
     message: 'The FastCGI application is shutting down with its worker; the request was not started.',
   },
 
-  // Background jobs (services/worker/src/w3wp/domain/background-*.ts): an application's durable jobs.
-  WORKER_JOB_INVALID: {
-    status: 500,
-    substatus: 0,
-    title: 'Internal Server Error',
-    message: 'A background job was added with an invalid name or options; it was not queued.',
-  },
-  WORKER_JOB_QUEUE_UNREACHABLE: {
-    status: 503,
-    substatus: 0,
-    title: 'Service Unavailable',
-    message: "The application's background job queue (Redis) cannot be reached; the job was not queued.",
-  },
-  WORKER_JOB_NO_PROCESSOR: {
-    status: 500,
-    substatus: 0,
-    title: 'Internal Server Error',
-    message: 'No processor is declared for this background job name in its application.',
-  },
-  WORKER_JOB_PROCESSOR_LATE: {
-    status: 500,
-    substatus: 0,
-    title: 'Internal Server Error',
-    message: 'A background job processor was declared after the application loaded; declare it in load().',
-  },
-
   // Built-in extensions.
   EXT_STATIC_MIME_MAP_MISSING: {
     status: 404,
@@ -566,6 +722,22 @@ export const errorCatalogue = define({
     title: 'Not Implemented',
     message:
       'The request asks to upgrade the connection to WebSocket, which NodeAppModule cannot carry: the application is served over plain HTTP/1.1 requests only.',
+  },
+
+  // Response modules (packages/modules-response): CustomErrorModule, StaticCompressionModule and
+  // DynamicCompressionModule. HttpCacheModule has no failure of its own.
+  EXT_CUSTOM_ERROR_PAGE_UNAVAILABLE: {
+    status: 500,
+    substatus: 0,
+    title: 'Internal Server Error',
+    message:
+      'A custom error page (httpErrors) could not be read or executed; the built-in page answered the error instead, with its own status. Logged by the worker, never sent.',
+  },
+  EXT_COMPRESSION_FAILED: {
+    status: 500,
+    substatus: 0,
+    title: 'Internal Server Error',
+    message: 'Compressing the response failed (node:zlib); a response already on its way is reset.',
   },
 });
 

@@ -40,6 +40,16 @@ export interface ResponseHead {
   errorCode?: ErrorCode;
   /** The handler allows the listener's response cache to keep this response for up to this many ms. */
   cacheMs?: number;
+  /** With the final message: what the W3C log line needs from the worker. */
+  log?: ResponseLog;
+}
+
+/** What the worker adds to the request's W3C log line. */
+export interface ResponseLog {
+  /** lpszLogData: appended to cs-uri-query. */
+  data?: string;
+  /** cs-username: the user an authentication module established. */
+  user?: string;
 }
 
 /** More body (WriteClient); `final` ends the response. */
@@ -50,6 +60,8 @@ export interface ResponseData {
   chunk: Uint8Array;
   final: boolean;
   worker: WorkerIdentity;
+  /** With the final message: what the W3C log line needs from the worker. */
+  log?: ResponseLog;
 }
 
 /** The handler failed after the head was sent: the client's connection is reset, as IIS does. */
@@ -149,9 +161,20 @@ function listenerTuple(m: ToListener): Tuple {
         m.final,
         m.errorCode ?? null,
         m.cacheMs ?? null,
+        ...(m.log ? [m.log.data ?? null, m.log.user ?? null] : []),
       ];
     case 'data':
-      return ['d', m.id, w.pool, w.pid, w.control, m.seq, m.chunk, m.final];
+      return [
+        'd',
+        m.id,
+        w.pool,
+        w.pid,
+        w.control,
+        m.seq,
+        m.chunk,
+        m.final,
+        ...(m.log ? [m.log.data ?? null, m.log.user ?? null] : []),
+      ];
     case 'abort':
       return ['a', m.id, w.pool, w.pid, w.control, m.reason];
     case 'fail':
@@ -213,6 +236,14 @@ const bytes = (value: unknown): value is Uint8Array => value instanceof Uint8Arr
 const nullable = <T>(value: unknown, check: (v: unknown) => v is T): T | undefined =>
   value === null || value === undefined ? undefined : check(value) ? value : undefined;
 const isNumber = (v: unknown): v is number => typeof v === 'number';
+const isString = (v: unknown): v is string => typeof v === 'string';
+
+function readLog(data: unknown, user: unknown): ResponseLog | undefined {
+  const d = nullable(data, isString);
+  const u = nullable(user, isString);
+  if (d === undefined && u === undefined) return undefined;
+  return { ...(d === undefined ? {} : { data: d }), ...(u === undefined ? {} : { user: u }) };
+}
 
 function listenerMessage(f: Tuple): ToListener | string {
   const id = f[1] as string;
@@ -226,6 +257,7 @@ function listenerMessage(f: Tuple): ToListener | string {
       if (errorCode !== undefined && (typeof errorCode !== 'string' || !isErrorCode(errorCode)))
         return `unknown error code ${JSON.stringify(errorCode)}`;
       const cacheMs = nullable(f[11], isNumber);
+      const log = readLog(f[12], f[13]);
       return {
         t: 'head',
         id,
@@ -237,11 +269,22 @@ function listenerMessage(f: Tuple): ToListener | string {
         worker,
         ...(errorCode === undefined ? {} : { errorCode }),
         ...(cacheMs === undefined ? {} : { cacheMs }),
+        ...(log === undefined ? {} : { log }),
       };
     }
-    case 'd':
+    case 'd': {
       if (typeof f[5] !== 'number' || !bytes(f[6])) return 'malformed data';
-      return { t: 'data', id, seq: f[5], chunk: f[6], final: f[7] === true, worker };
+      const log = readLog(f[8], f[9]);
+      return {
+        t: 'data',
+        id,
+        seq: f[5],
+        chunk: f[6],
+        final: f[7] === true,
+        worker,
+        ...(log === undefined ? {} : { log }),
+      };
+    }
     case 'a':
       return { t: 'abort', id, reason: String(f[5]), worker };
     case 'f':

@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ResponseLog } from '@w3pool/protocol';
 import type { PendingRequest } from './pending-request.js';
 import type { Route } from './site-router.js';
 import type { NormalizedUrl } from './url-normalizer.js';
@@ -19,6 +20,8 @@ export class Exchange {
   /** IIS's logged status when it differs from the one sent (413 is logged 404.13). */
   logStatus: number | undefined;
   substatus = 0;
+  /** What the worker added to the log line (lpszLogData, the authenticated user). */
+  workerLog: ResponseLog | undefined;
   /** Once the request is queued: what the client's leaving must tell. */
   pending: PendingRequest | undefined;
 
@@ -43,8 +46,10 @@ export function logAccess(exchange: Exchange, w3c: W3cLogs): void {
     serverIp: exchange.serverIp ?? '',
     method: request.method ?? '-',
     uriStem: url.path,
-    uriQuery: url.query,
+    // IIS appends an extension's lpszLogData to cs-uri-query as it is (ASP's `|line|code|text` convention).
+    uriQuery: url.query + (exchange.workerLog?.data ?? ''),
     serverPort: exchange.serverPort ?? 0,
+    username: exchange.workerLog?.user,
     clientIp: exchange.clientIp ?? '',
     userAgent: request.headers['user-agent'],
     referer: request.headers.referer,

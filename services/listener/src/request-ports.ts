@@ -38,6 +38,7 @@ export class RequestPorts implements PendingRequestPorts {
 
   relay(message: ResponseHead | ResponseData): void {
     const relay = this.relayTo!;
+    if (message.log) this.exchange.workerLog = message.log;
     if (message.t === 'data') return relay.data(message);
     this.exchange.substatus = message.substatus;
     relay.head(message, this.deps.shuttingDown());

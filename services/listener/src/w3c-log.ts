@@ -15,6 +15,8 @@ export interface AccessRecord {
   uriStem: string;
   uriQuery: string;
   serverPort: number;
+  /** cs-username: '' (logged `-`) for an anonymous request. */
+  username?: string;
   clientIp: string;
   userAgent: string | undefined;
   referer: string | undefined;
@@ -126,7 +128,9 @@ export function formatLine(r: AccessRecord, dateTime = stampOf(r.at)): string {
     field(r.uriQuery) +
     ' ' +
     r.serverPort +
-    ' - ' +
+    ' ' +
+    field(r.username) +
+    ' ' +
     ip(r.clientIp) +
     ' ' +
     field(r.userAgent) +

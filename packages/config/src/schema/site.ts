@@ -1,5 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { Bool, Section, Str, StringEnum, TimeSpan, UInt } from './schema-helpers.js';
+import { WebServerOverrideSchema } from './web-server-override.js';
 
 // system.applicationHost/sites: sites, their bindings, applications and virtual directories.
 
@@ -40,6 +41,7 @@ export const ApplicationSchema = Type.Object(
       minItems: 1,
       description: 'Virtual directories; the one at `/` is the application root.',
     }),
+    webServer: Type.Optional(WebServerOverrideSchema),
   },
   { additionalProperties: false },
 );
@@ -86,6 +88,7 @@ export const SiteSchema = Type.Object(
       minItems: 1,
       description: 'Applications; one must have path `/`.',
     }),
+    webServer: Type.Optional(WebServerOverrideSchema),
   },
   { additionalProperties: false },
 );

@@ -1,7 +1,23 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { iisDefaultMimeMap } from '../defaults/mime-map.generated.js';
 import { iisDeniedExtensions } from '../defaults/denied-extensions.js';
+import { CgiSchema, FastCgiSchema, IsapiCgiRestrictionSchema } from './handler-hosts.js';
+import { GlobalModuleSchema, ModuleSchema } from './modules.js';
 import { Bool, Section, Str, StringEnum, TimeSpan, UInt } from './schema-helpers.js';
+import {
+  CachingProfileSchema,
+  HttpCompressionSchema,
+  HttpErrorsSchema,
+  UrlCompressionSchema,
+} from './response-modules.js';
+import {
+  AuthenticationSchema,
+  AuthorizationSchema,
+  HeaderLimitsSchema,
+  HttpRedirectSchema,
+  httpProtocolHeaders,
+  workerRequestFiltering,
+} from './security-modules.js';
 
 // system.webServer: what the worker's pipeline does with a request.
 
@@ -52,7 +68,10 @@ export const STATIC_FILE_MAPPING = {
 
 const handlers = Section(
   {
-    accessPolicy: Str('Read', 'Access flags granted to handlers (Read, Write, Script, Execute).'),
+    accessPolicy: Str(
+      'Read, Script',
+      "Access granted to handlers (Read, Write, Script, Execute, and NoRemoteRead, ... for local clients only); a mapping's requireAccess must fit it (403.1, 403.2, 403.3). IIS's applicationHost.config ships Read, Script.",
+    ),
     list: Type.Array(HandlerMappingSchema, {
       default: [STATIC_FILE_MAPPING],
       description:
@@ -146,6 +165,7 @@ export const WebServerSchema = Section(
             ),
             maxUrl: UInt(4096, 'Longest URL path in bytes (414, 404.14).'),
             maxQueryString: UInt(2048, 'Longest query string in bytes (404.15).'),
+            headerLimits: HeaderLimitsSchema,
           },
           'requestLimits: size limits checked before a request is queued.',
         ),
@@ -204,8 +224,9 @@ export const WebServerSchema = Section(
           default: [],
           description: 'Substrings of the URL that deny the request (404.5).',
         }),
+        ...workerRequestFiltering,
       },
-      'requestFiltering: what the listener refuses before it queues a request.',
+      'requestFiltering: what the listener refuses before it queues a request (server settings), and what the worker refuses for an application (RequestFilteringModule: its effective settings, and the settings marked Worker).',
     ),
     caching: Section(
       {
@@ -217,13 +238,57 @@ export const WebServerSchema = Section(
           false,
           'w3pool: let the response cache keep responses to URLs with a query string, keyed by the whole query. http.sys never does (false).',
         ),
+        profiles: Type.Array(CachingProfileSchema, {
+          default: [],
+          description:
+            'Output caching profiles by file name extension (HttpCacheModule): policy, duration, and what keys separate entries.',
+        }),
       },
       'caching: response caching.',
     ),
     httpProtocol: Section(
-      { allowKeepAlive: Bool(true, 'Keep connections open between requests.') },
+      { allowKeepAlive: Bool(true, 'Keep connections open between requests.'), ...httpProtocolHeaders },
       'httpProtocol: protocol options.',
     ),
+    httpRedirect: HttpRedirectSchema,
+    httpErrors: HttpErrorsSchema,
+    urlCompression: UrlCompressionSchema,
+    httpCompression: HttpCompressionSchema,
+    cgi: CgiSchema,
+    fastCgi: FastCgiSchema,
+    security: Section(
+      {
+        isapiCgiRestriction: IsapiCgiRestrictionSchema,
+        authentication: AuthenticationSchema,
+        authorization: AuthorizationSchema,
+      },
+      'security: what may run (isapiCgiRestriction), who the client is (authentication) and what it may request (authorization).',
+    ),
+    globalModules: Type.Array(GlobalModuleSchema, {
+      default: [],
+      description: 'Modules of your own installed for the server; the built-in modules need no entry.',
+    }),
+    modules: Type.Array(ModuleSchema, {
+      default: [
+        // @w3pool/modules-response: output caching and compression first, as in IIS's list.
+        { name: 'HttpCacheModule', preCondition: '' },
+        { name: 'DynamicCompressionModule', preCondition: '' },
+        { name: 'StaticCompressionModule', preCondition: '' },
+        // @w3pool/modules-security, in IIS's order: request filtering and redirection at BeginRequest,
+        // authentication (Basic, then Anonymous as the fallback that answers 401.2 when it is disabled),
+        // authorization, custom headers at SendResponse. Each does nothing until its section enables it.
+        { name: 'RequestFilteringModule', preCondition: '' },
+        { name: 'HttpRedirectionModule', preCondition: '' },
+        { name: 'BasicAuthenticationModule', preCondition: '' },
+        { name: 'AnonymousAuthenticationModule', preCondition: '' },
+        { name: 'UrlAuthorizationModule', preCondition: '' },
+        { name: 'CustomHeaderModule', preCondition: '' },
+        // @w3pool/modules-response: custom error pages, last as in IIS's list.
+        { name: 'CustomErrorModule', preCondition: '' },
+      ],
+      description:
+        "Modules enabled in the integrated pipeline, in order. A site or application list comes before its parent's.",
+    }),
   },
   'webServer (system.webServer): request processing.',
 );

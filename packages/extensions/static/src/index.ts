@@ -7,3 +7,6 @@ export default defineExtension({
   version: '0.1.0',
   load: (context) => createStaticFileHandler(context),
 });
+
+export { sendFile, type FileToSend } from './file-sender.js';
+export { createMimeLookup } from './mime-lookup.js';

@@ -1,9 +1,15 @@
-import type { HandlerResponse, KernelCachePolicy } from '@w3pool/extension-sdk';
+import type {
+  ExecuteUrlOptions,
+  HandlerResponse,
+  KernelCachePolicy,
+  TransmitFileOptions,
+} from '@w3pool/extension-sdk';
 import {
   STREAM_CHUNK_BYTES,
   STREAM_WINDOW_BYTES,
   type ErrorCode,
   type ResponseHeaders,
+  type ResponseLog,
   type ToListener,
   type WorkerIdentity,
 } from '@w3pool/protocol';
@@ -27,6 +33,27 @@ export interface ResponseSink {
 }
 
 /**
+ * What the pipeline adds to a response: the ServerSupportFunction calls that need the request and the
+ * pipeline (redirect, custom error, TransmitFile, ExecuteUrl), and the SendResponse notification and
+ * response filters of its modules.
+ */
+export interface ResponseSupport {
+  redirect(location: string, status: number): Promise<void>;
+  sendCustomError(status: number, substatus: number): Promise<void>;
+  transmitFile(path: string, options: TransmitFileOptions | undefined): Promise<void>;
+  executeUrl(
+    url: string,
+    options: ExecuteUrlOptions | undefined,
+  ): Promise<{ status: number; substatus: number }>;
+  /** True when the bytes must go through transform() (SendResponse subscribers, body filters). */
+  readonly transforms: boolean;
+  /** Called with the first bytes before the head goes out (first: true), then with every later chunk. */
+  transform(body: Uint8Array, final: boolean, first: boolean): Promise<Uint8Array>;
+  /** cs-username for the log line. */
+  logUser(): string;
+}
+
+/**
  * WriteClient over pub/sub. Writes are coalesced for the rest of the current tick (so a handler that writes
  * many small pieces still sends few messages) and flushed at once, so the client sees the first byte as soon
  * as the handler writes it. At most STREAM_WINDOW_BYTES may be unacknowledged by the listener; a handler that
@@ -44,6 +71,9 @@ export class StreamingResponse implements HandlerResponse {
   kernelCache: KernelCachePolicy | undefined;
   /** Set when the final message carried a cacheable response. */
   cachedFor: number | undefined;
+  logData = '';
+  /** Set by the pipeline for each request before the handler runs. */
+  support: ResponseSupport | undefined;
 
   private pending: Uint8Array[] = [];
   private pendingBytes = 0;
@@ -90,6 +120,27 @@ export class StreamingResponse implements HandlerResponse {
   removeHeader(name: string): this {
     delete this.headers[name.toLowerCase()];
     return this;
+  }
+
+  redirect(location: string, status: 301 | 302 | 303 | 307 | 308 = 302): Promise<void> {
+    return this.supported().redirect(location, status);
+  }
+
+  sendCustomError(status: number, substatus = 0): Promise<void> {
+    return this.supported().sendCustomError(status, substatus);
+  }
+
+  transmitFile(path: string, options?: TransmitFileOptions): Promise<void> {
+    return this.supported().transmitFile(path, options);
+  }
+
+  executeUrl(url: string, options?: ExecuteUrlOptions): Promise<{ status: number; substatus: number }> {
+    return this.supported().executeUrl(url, options);
+  }
+
+  private supported(): ResponseSupport {
+    if (!this.support) throw new Error('this response is not part of a pipeline request');
+    return this.support;
   }
 
   setKernelCache(policy: KernelCachePolicy): this {
@@ -168,9 +219,13 @@ export class StreamingResponse implements HandlerResponse {
   private async flushNow(final: boolean): Promise<void> {
     if (this.finalSent || this.cancelled) return;
     if (!final && this.pendingBytes === 0) return;
-    const body = Buffer.concat(this.pending, this.pendingBytes);
+    let body: Uint8Array = Buffer.concat(this.pending, this.pendingBytes);
     this.pending = [];
     this.pendingBytes = 0;
+    if (this.support?.transforms) {
+      body = await this.support.transform(body, final, !this.sent);
+      if (this.finalSent || this.cancelled) return;
+    }
 
     if (!this.sent && final && body.length <= SINGLE_MESSAGE_BYTES) {
       this.sent = true;
@@ -202,10 +257,28 @@ export class StreamingResponse implements HandlerResponse {
 
   private data(chunk: Uint8Array, final: boolean): ToListener {
     this.seq += 1;
-    return { t: 'data', id: this.id, seq: this.seq, chunk, final, worker: this.worker };
+    const log = final ? this.log() : undefined;
+    return {
+      t: 'data',
+      id: this.id,
+      seq: this.seq,
+      chunk,
+      final,
+      worker: this.worker,
+      ...(log ? { log } : {}),
+    };
+  }
+
+  /** The log line's worker fields, sent with the final message when there are any. */
+  private log(): ResponseLog | undefined {
+    const user = this.support?.logUser() ?? '';
+    if (!this.logData && !user) return undefined;
+    // HSE_LOG_BUFFER_LEN: IIS keeps 80 characters of an extension's log data.
+    return { ...(this.logData ? { data: this.logData.slice(0, 80) } : {}), ...(user ? { user } : {}) };
   }
 
   private head(body: Uint8Array, final: boolean): ToListener {
+    const log = final ? this.log() : undefined;
     return {
       t: 'head',
       id: this.id,
@@ -217,6 +290,7 @@ export class StreamingResponse implements HandlerResponse {
       worker: this.worker,
       ...(this.errorCode ? { errorCode: this.errorCode } : {}),
       ...(final && this.cachedFor !== undefined ? { cacheMs: this.cachedFor } : {}),
+      ...(log ? { log } : {}),
     };
   }
 

@@ -1,0 +1,104 @@
+import type { ApplicationPool, HandlerMapping, IsapiCgiRestriction } from '@w3pool/config';
+import { W3poolError } from '@w3pool/protocol';
+
+// The checks IIS makes between choosing a handler mapping and running it: the mapping's preCondition
+// (does it apply to this pool at all), requireAccess against handlers@accessPolicy (403.1/403.2/403.3),
+// and the ISAPI and CGI Restriction list (404.2).
+
+/**
+ * Whether a mapping's preCondition holds in this pool. A mapping whose preCondition fails is left out of
+ * the list, as IIS does: the next mapping gets the request. w3pool's pipeline is always integrated and
+ * 64-bit; runtimeVersion conditions compare with the pool's managedRuntimeVersion.
+ */
+export function preConditionMet(
+  preCondition: string,
+  pool: Pick<ApplicationPool, 'managedPipelineMode' | 'managedRuntimeVersion' | 'enable32BitAppOnWin64'>,
+): boolean {
+  for (const raw of preCondition.split(',')) {
+    const condition = raw.trim().toLowerCase();
+    if (!condition) continue;
+    if (condition === 'integratedmode' && pool.managedPipelineMode !== 'Integrated') return false;
+    if (condition === 'isapimode' && pool.managedPipelineMode !== 'Classic') return false;
+    if (condition === 'bitness32' && !pool.enable32BitAppOnWin64) return false;
+    if (condition === 'bitness64' && pool.enable32BitAppOnWin64) return false;
+    const version = /^runtimeversion(v[\d.]+)$/.exec(condition)?.[1];
+    if (version && !pool.managedRuntimeVersion.toLowerCase().startsWith(version)) return false;
+  }
+  return true;
+}
+
+/** handlers@accessPolicy, parsed once per configuration. */
+export interface AccessPolicy {
+  granted: ReadonlySet<string>;
+  /** NoRemoteRead, NoRemoteScript, ...: granted to local clients only. */
+  localOnly: ReadonlySet<string>;
+}
+
+export function parseAccessPolicy(policy: string): AccessPolicy {
+  const granted = new Set<string>();
+  const localOnly = new Set<string>();
+  for (const raw of policy.split(',')) {
+    const flag = raw.trim().toLowerCase();
+    if (flag.startsWith('noremote')) localOnly.add(flag.slice('noremote'.length));
+    else if (flag && flag !== 'none') granted.add(flag);
+  }
+  return { granted, localOnly };
+}
+
+/** requireAccess against accessPolicy: Read needs read, Script needs script or execute, Execute needs execute. */
+export function checkAccess(mapping: HandlerMapping, policy: AccessPolicy, remote: boolean): void {
+  const needed = mapping.requireAccess.toLowerCase();
+  if (needed === 'none') return;
+  const has = (flag: string) => policy.granted.has(flag) && !(remote && policy.localOnly.has(flag));
+  const ok = needed === 'script' ? has('script') || has('execute') : has(needed);
+  if (ok) return;
+  const code =
+    needed === 'read'
+      ? 'WORKER_READ_ACCESS_FORBIDDEN'
+      : needed === 'write'
+        ? 'WORKER_WRITE_ACCESS_FORBIDDEN'
+        : 'WORKER_EXECUTE_ACCESS_FORBIDDEN';
+  throw new W3poolError(code, `mapping "${mapping.name}" requires ${mapping.requireAccess}`);
+}
+
+/**
+ * The ISAPI and CGI Restriction list: a CgiModule mapping runs its scriptProcessor (or, without one, the
+ * mapped file itself), an IsapiModule mapping loads its scriptProcessor; either must be listed as
+ * allowed, or the notListed flag must allow it. Handler modules given by `type` are IIS's managed handlers,
+ * which the list does not govern; FastCGI programs are governed by webServer.fastCgi.applications.
+ */
+export function checkRestriction(
+  mapping: HandlerMapping,
+  restriction: IsapiCgiRestriction,
+  scriptPath: string,
+): void {
+  const modules = (mapping.modules ?? '').split(',').map((m) => m.trim().toLowerCase());
+  const cgi = modules.includes('cgimodule');
+  const isapi = modules.includes('isapimodule');
+  if (!cgi && !isapi) return;
+  const program = cgi ? cgiProgram(mapping.scriptProcessor) || scriptPath : mapping.scriptProcessor;
+  const entry = restriction.list.find((e) => samePath(e.path, program));
+  const allowed = entry
+    ? entry.allowed
+    : cgi
+      ? restriction.notListedCgisAllowed
+      : restriction.notListedIsapisAllowed;
+  if (!allowed) {
+    throw new W3poolError(
+      'WORKER_RESTRICTED',
+      `${program} is ${entry ? 'listed as not allowed' : 'not listed'} in webServer.security.isapiCgiRestriction`,
+    );
+  }
+}
+
+/** The executable of a CGI scriptProcessor: IIS allows arguments after it (`php-cgi.exe %s`). */
+function cgiProgram(scriptProcessor: string): string {
+  const trimmed = scriptProcessor.trim();
+  if (trimmed.startsWith('"')) return trimmed.slice(1, trimmed.indexOf('"', 1));
+  const space = trimmed.indexOf(' ');
+  return space < 0 ? trimmed : trimmed.slice(0, space);
+}
+
+function samePath(listed: string, program: string): boolean {
+  return listed.trim().replace(/^"|"$/g, '') === program;
+}
