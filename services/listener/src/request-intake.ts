@@ -41,7 +41,7 @@ export function createRequestIntake(
     if (refusal) return answerNow(deps, exchange, refusal);
     const route = exchange.route!;
     const url = exchange.url!;
-    const cacheKey = deps.cache.keyFor(request, route.site.id, url.path, url.query);
+    const cacheKey = deps.cache.keyFor(request, route.site.id, url.path, url.query, route.application);
     const hit = cacheKey === undefined ? undefined : deps.cache.lookup(cacheKey);
     if (hit) {
       serveCached(request, response, hit);

@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
-import { timeSpanToMs, type W3poolConfig } from '@w3pool/config';
+import { timeSpanToMs, type Application, type W3poolConfig } from '@w3pool/config';
 import type { ResponseHead, ResponseHeaders } from '@w3pool/protocol';
+import { CacheVariation, varyCovered } from './cache-variation.js';
 import { HOP_BY_HOP } from './hop-by-hop.js';
 import { declaresBody } from './request-body-pump.js';
 
@@ -58,6 +59,8 @@ export class ResponseCache {
   private cacheQueryStrings = false;
   private threshold = 2;
   private periodMs = 10_000;
+  /** Caching profiles' varyBy and compression's Accept-Encoding, per application (cache-variation.ts). */
+  private readonly variation = new CacheVariation();
   private readonly scavenger: NodeJS.Timeout;
 
   constructor() {
@@ -73,15 +76,22 @@ export class ResponseCache {
     this.cacheQueryStrings = caching.cacheQueryStrings;
     this.threshold = serverRuntime.frequentHitThreshold;
     this.periodMs = timeSpanToMs(serverRuntime.frequentHitTimePeriod);
+    this.variation.configure(config);
     this.clear();
   }
 
   /**
    * The cache key when the request meets the kernel cache's request conditions (GET or HEAD, HTTP/1.0 or
    * later, no body, no Authorization, no Range or If-Range, no Translate: f, no Expect but 100-continue, no
-   * query string unless cacheQueryStrings), else undefined.
+   * query string unless cacheQueryStrings or a caching profile's varyByQueryString), else undefined.
    */
-  keyFor(request: IncomingMessage, siteId: number, path: string, query: string): string | undefined {
+  keyFor(
+    request: IncomingMessage,
+    siteId: number,
+    path: string,
+    query: string,
+    application?: Application,
+  ): string | undefined {
     if (!this.enabled) return undefined;
     if (request.method !== 'GET' && request.method !== 'HEAD') return undefined;
     const h = request.headers;
@@ -90,6 +100,8 @@ export class ResponseCache {
     if (String(h.translate ?? '').toLowerCase() === 'f') return undefined;
     if (h.expect !== undefined && h.expect.toLowerCase() !== '100-continue') return undefined;
     if (declaresBody(request)) return undefined;
+    if (application && this.variation.varies(application))
+      return this.variation.key(application, h, siteId, path, query, this.cacheQueryStrings);
     if (query !== '' && !this.cacheQueryStrings) return undefined;
     return `${siteId}\n${path}${query === '' ? '' : `?${query}`}`;
   }
@@ -113,9 +125,12 @@ export class ResponseCache {
 
   /** Keep a worker's response if it qualifies (see HandlerResponse.setKernelCache). */
   store(key: string, method: string, siteId: number, path: string, head: ResponseHead): void {
-    if (method !== 'GET' || !head.final || head.cacheMs === undefined || head.status !== 200) return;
+    if (method !== 'GET' || !head.final || head.status !== 200) return;
+    // No lifetime, or none left: a module kept it out (DisableCache, a plain copy a compressing client must not get).
+    if (head.cacheMs === undefined || head.cacheMs <= 0) return;
     if (head.body.byteLength > this.maxResponseSize || head.body.byteLength > this.maxBytes) return;
-    if (head.headers['set-cookie'] !== undefined || head.headers.vary !== undefined) return;
+    if (head.headers['set-cookie'] !== undefined) return;
+    if (head.headers.vary !== undefined && !varyCovered(key, head.headers.vary)) return;
     if (!this.isFrequent(key)) return;
     const now = Date.now();
     this.remove(key);
