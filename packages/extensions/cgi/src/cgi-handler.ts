@@ -99,10 +99,10 @@ async function finish(
     throw await failure(response, output, new HttpError('WORKER_CGI_TIMEOUT', 'The process was killed.'));
   }
   if (output.kind === undefined) {
-    throw new HttpError(
-      'WORKER_CGI_PREMATURE_EXIT',
-      `${howItEnded(exit)}. Its output was ${output.partialHead}.`,
-    );
+    const wrote = output.partialHead
+      ? `The headers it did return are ${output.partialHead}.`
+      : 'It wrote nothing.';
+    throw new HttpError('WORKER_CGI_PREMATURE_EXIT', `${howItEnded(exit)}. ${wrote}`);
   }
   if (exit?.signal || exit?.killedFor === 'terminated') {
     throw await failure(response, output, new HttpError('WORKER_CGI_PREMATURE_EXIT', howItEnded(exit)));

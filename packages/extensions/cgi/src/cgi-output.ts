@@ -14,7 +14,7 @@ export interface RelayedOutput {
   /** Body bytes handed to response.write(). */
   readonly bodyBytes: number;
   /** The header lines read so far, quoted, for the error that says the block never ended. */
-  readonly partialHead: string;
+  readonly partialHead: string | undefined;
 }
 
 /**

@@ -116,8 +116,8 @@ describe('CgiResponseParser', () => {
   });
 
   it('quotes the headers the program did return, as IIS does on its 502.2 page', () => {
-    expect(parseError('Content-Type: text/html\nHello world\n\n').detail).toContain(
-      'The headers it did return are "Content-Type: text/html\\nHello world"',
+    expect(parseError('Content-Type: text/html\nHello world\n\n').detail).toBe(
+      'The headers it did return are "Content-Type: text/html\\nHello world": line 2 is not a header field.',
     );
   });
 

@@ -52,7 +52,7 @@ export class CgiResponseParser {
       // A line that cannot start a field fails at once: a script that forgot its headers and wrote
       // HTML gets its 502.2 now, not when it exits.
       if (!FIELD_START.test(line) && !(this.lines.length > 0 && /^[ \t]/.test(line))) {
-        throw badHeaders(`"${clip(line)}" is not a header field`, [...this.lines, line]);
+        throw badHeaders(`line ${this.lines.length + 1} is not a header field`, [...this.lines, line]);
       }
       this.lines.push(line);
     }
@@ -63,8 +63,8 @@ export class CgiResponseParser {
   }
 
   /** What the script wrote before its output ended, for the error that says the block never ended. */
-  get partial(): string {
-    return quoteLines(this.lines);
+  get partial(): string | undefined {
+    return this.lines.length > 0 ? quoteLines(this.lines) : undefined;
   }
 
   private finish(): CgiHead {
@@ -125,7 +125,7 @@ function badHeaders(why: string, lines: readonly string[]): HttpError {
   // IIS's 502.2 page quotes the headers the program did return: the fastest way to see the bug.
   return new HttpError(
     'WORKER_CGI_BAD_HEADERS',
-    `${why}. The headers it did return are ${quoteLines(lines)}.`,
+    `The headers it did return are ${quoteLines(lines)}: ${why}.`,
   );
 }
 
