@@ -256,6 +256,18 @@ describe('Node applications (NodeAppModule)', () => {
       expect(next.body).toBe('hello from express');
     });
 
+    it('runs the background processors the entry module exports, for jobs the app queues', async () => {
+      const queued = await httpRequest(`${system.baseUrl}/jobs?n=21`, { method: 'POST' });
+      expect(queued.status).toBe(202);
+      const { id } = JSON.parse(queued.body) as { id: string };
+      const done = await eventually(async () => {
+        const res = await get(`/jobs/${id}`);
+        return res.status === 200 ? (JSON.parse(res.body) as { result: number }) : undefined;
+      }, 'the job to run');
+      expect(done.result).toBe(42);
+      await system.worker.waitForLine(/"kind":"Express app","backgroundProcessors":\["double"\]/);
+    });
+
     it('refuses a WebSocket upgrade with 501', async () => {
       const res = await get('/', {
         connection: 'Upgrade',
