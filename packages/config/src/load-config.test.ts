@@ -72,6 +72,7 @@ describe('validateConfig', () => {
       maxAllowedContentLength: 30000000,
       maxUrl: 4096,
       maxQueryString: 2048,
+      headerLimits: [],
     });
     expect(config.webServer.handlers.list.at(-1)).toMatchObject({ name: 'StaticFile', path: '*', verb: '*' });
     expect(config.webServer.staticContent.mimeMap.find((m) => m.fileExtension === '.css')?.mimeType).toBe(
