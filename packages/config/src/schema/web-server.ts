@@ -276,7 +276,8 @@ export const WebServerSchema = Section(
         { name: 'StaticCompressionModule', preCondition: '' },
         // @w3pool/modules-security, in IIS's order: request filtering and redirection at BeginRequest,
         // authentication (Basic, then Anonymous as the fallback that answers 401.2 when it is disabled),
-        // authorization, custom headers at SendResponse. Each does nothing until its section enables it.
+        // authorization, custom headers at SendResponse. Each does nothing until its section enables it,
+        // but RequestFilteringModule, which applies the application's own request filtering settings.
         { name: 'RequestFilteringModule', preCondition: '' },
         { name: 'HttpRedirectionModule', preCondition: '' },
         { name: 'BasicAuthenticationModule', preCondition: '' },
