@@ -10,6 +10,8 @@ import { repoRoot } from '../helpers/service-process.js';
 import { eventually, fixtureSite, startSystem, workerPids, type RunningSystem } from '../helpers/system.js';
 
 const POOL = 'Jobs';
+/** A pool whose workers get 3 s to drain (shutdownTimeLimit), serving the application /short. */
+const SHORT = 'ShortDrain';
 
 interface JobsView {
   name: string;
@@ -36,12 +38,17 @@ describe('background jobs', () => {
     journalFile = join(dir, 'journal.txt');
     await writeFile(journalFile, '');
     system = await startSystem({
-      workers: [POOL],
+      workers: [POOL, SHORT],
       env: { W3POOL_TEST_JOBS: journalFile },
       config: ([port]) => ({
         // pingInterval is also the jobs' lock: 2 s, so a crashed worker's job runs again within seconds.
         applicationPools: [
           { name: POOL, startMode: 'AlwaysRunning', processModel: { pingInterval: '00:00:02' } },
+          {
+            name: SHORT,
+            startMode: 'AlwaysRunning',
+            processModel: { pingInterval: '00:00:02', shutdownTimeLimit: '00:00:03' },
+          },
         ],
         sites: [
           {
@@ -52,6 +59,11 @@ describe('background jobs', () => {
               {
                 path: '/',
                 applicationPool: POOL,
+                virtualDirectories: [{ path: '/', physicalPath: fixtureSite }],
+              },
+              {
+                path: '/short',
+                applicationPool: SHORT,
                 virtualDirectories: [{ path: '/', physicalPath: fixtureSite }],
               },
             ],
@@ -72,15 +84,15 @@ describe('background jobs', () => {
         },
       }),
     });
-    await system.worker.waitForLine(/worker process ready/);
+    await Promise.all(system.workers.map((host) => host.waitForLine(/worker process ready/)));
   });
   afterAll(async () => {
     await system?.stop();
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
-  const enqueue = async (name: string, data: unknown, options?: unknown) => {
-    const res = await httpRequest(`${system.baseUrl}/enqueue.jobs`, {
+  const enqueue = async (name: string, data: unknown, options?: unknown, app = '') => {
+    const res = await httpRequest(`${system.baseUrl}${app}/enqueue.jobs`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ name, data, options }),
@@ -135,6 +147,28 @@ describe('background jobs', () => {
     const done = await eventually(async () => (await linesOf('done', after.id))[0], 'job after the recycle');
     expect(Number(done[2])).toBe(newPid);
   }, 60_000);
+
+  it('a job still running when the drain runs out (shutdownTimeLimit) runs again on the new worker', async () => {
+    const host = system.workers[1]!;
+    const [oldPid] = await workerPids(host);
+    const job = await enqueue('record', { ms: 5000 }, { jobId: 'outlasts-the-drain' }, '/short');
+    await eventually(
+      async () => ((await linesOf('start', job.id)).length > 0 ? true : undefined),
+      'job running',
+    );
+    await httpRequest(`${system.wasUrl}/api/apppools/${SHORT}/recycle`, { method: 'POST' });
+    // 3 s shutdownTimeLimit: the old domain stops waiting after 2 s and ends, cutting the job short.
+    await host.waitForLine(/background jobs still running at the drain limit/);
+    const done = await eventually(
+      async () => (await linesOf('done', job.id))[0],
+      'the job done on the new worker',
+      20_000,
+    );
+    const starts = await linesOf('start', job.id);
+    expect(starts.map((l) => Number(l[2]))).toEqual([oldPid, Number(done[2])]);
+    expect(Number(done[2])).not.toBe(oldPid);
+    expect(await linesOf('done', job.id)).toHaveLength(1);
+  });
 
   it('a job running when its worker process crashes runs again on the replacement, once', async () => {
     const [crashedPid] = await workerPids(system.worker);

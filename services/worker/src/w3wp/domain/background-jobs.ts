@@ -12,7 +12,7 @@ import { BackgroundWorker, type BackgroundTimings, type DeclaredProcessor } from
 export interface DomainBackgroundJobsOptions {
   redisUrl: string;
   queue: BackgroundQueueName;
-  /** `<site id><application path>`, for log lines and error details. */
+  /** `<site id><application path>`, for error details. */
   application: string;
   /** From the pool's shutdownTimeLimit and pingInterval. */
   timings: BackgroundTimings;
@@ -70,7 +70,7 @@ export class DomainBackgroundJobs implements BackgroundJobs {
     if (this.processors.has(name)) {
       // The same extension loaded for two handler mappings declares its processors twice: one suffices.
       this.options.log.warn(
-        { job: name, app: this.options.application },
+        { job: name },
         'background job processor declared twice; the first declaration is kept',
       );
       return;

@@ -50,7 +50,7 @@ export function backgroundTimings(config: W3poolConfig, pool: string): Backgroun
 export interface BackgroundWorkerOptions {
   redisUrl: string;
   queue: BackgroundQueueName;
-  /** `<site id><application path>`, for log lines and error details. */
+  /** `<site id><application path>`, for error details. */
   application: string;
   processors: ReadonlyMap<string, DeclaredProcessor>;
   timings: BackgroundTimings;
@@ -74,7 +74,7 @@ export class BackgroundWorker {
 
   /** Start taking jobs; nothing to do for an application that declared no processor. */
   start(): void {
-    const { processors, queue, log, outage, application } = this.options;
+    const { processors, queue, log, outage } = this.options;
     if (this.worker || this.retiring || processors.size === 0) return;
     const concurrency = Math.max(...[...processors.values()].map((p) => p.concurrency));
     // The 'worker' role waits out an outage (maxRetriesPerRequest: null, as BullMQ requires); BullMQ makes
@@ -102,7 +102,8 @@ export class BackgroundWorker {
     this.worker = worker;
     this.redis = redis;
     worker.run().catch((error: unknown) => log.error({ err: error }, 'background job worker stopped'));
-    log.info({ app: application, jobs: [...processors.keys()], concurrency }, 'background jobs processed');
+    // The domain's log lines carry its application already (`app`).
+    log.info({ queue: queue.name, jobs: [...processors.keys()], concurrency }, 'background jobs processed');
   }
 
   /**
@@ -122,7 +123,7 @@ export class BackgroundWorker {
     const inTime = await within(worker.close(), drainLimitMs);
     if (!inTime) {
       this.options.log.warn(
-        { app: this.options.application, drainLimitMs },
+        { drainLimitMs },
         'background jobs still running at the drain limit; BullMQ will run them again on another worker',
       );
     }
