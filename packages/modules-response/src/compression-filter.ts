@@ -47,10 +47,17 @@ export class CompressionFilter {
     return 'compress';
   }
 
-  /** Content-Encoding and Vary; no Content-Length (the listener sets it when the whole body is in one go). */
+  /**
+   * Content-Encoding and Vary; no Content-Length (the listener sets it when the whole body is in one go) and
+   * no Accept-Ranges.
+   */
   private markCompressed(): void {
     const { response } = this.context;
-    response.setHeader('content-encoding', this.coding).removeHeader('content-length');
+    // Ranges would count bytes of the plain file, which this response is not (ranged requests are sent plain).
+    response
+      .setHeader('content-encoding', this.coding)
+      .removeHeader('content-length')
+      .removeHeader('accept-ranges');
     const vary = headerText(response.getHeader('vary'));
     if (!/(^|,)\s*(accept-encoding|\*)\s*(,|$)/i.test(vary))
       response.setHeader('vary', vary ? `${vary}, Accept-Encoding` : 'Accept-Encoding');

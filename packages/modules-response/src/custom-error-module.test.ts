@@ -118,13 +118,16 @@ describe('CustomErrorModule', () => {
     );
     let asked: unknown;
     h.response.child = async (url, options) => {
-      asked = { url, options };
-      h.response.status(200).setHeader('content-type', 'text/html');
+      asked = { url, method: options?.method, disableCustomError: options?.disableCustomError };
+      // The child goes without the request's conditions: a 304 or 206 of the page would be the error's body.
+      expect(options?.headers).toMatchObject({ range: '', 'if-none-match': '', 'if-modified-since': '' });
+      h.response.status(200).setHeader('content-type', 'text/html').setHeader('etag', '"page"');
       await h.response.end(`child page for ${url}`);
     };
     await h.fail(notFound());
-    expect(asked).toEqual({ url: '/errors/404.page', options: { method: 'GET', disableCustomError: true } });
+    expect(asked).toEqual({ url: '/errors/404.page', method: 'GET', disableCustomError: true });
     expect([h.response.sent!.status, h.response.body]).toEqual([404, 'child page for /errors/404.page']);
+    expect(h.response.sent!.headers.etag).toBeUndefined();
   });
 
   it('falls back to the built-in page when the ExecuteURL page cannot run', async () => {

@@ -1,6 +1,13 @@
 import { defineModule, type ModuleSubscriptions, type RequestContext } from '@w3pool/extension-sdk';
 import { selectErrorPage, type HttpErrorsSettings } from './error-page-selection.js';
-import { answerBuiltIn, clearBodyHeaders, ErrorPages, executingPages, redirectBody } from './error-pages.js';
+import {
+  answerBuiltIn,
+  clearBodyHeaders,
+  ErrorPages,
+  executingPages,
+  PAGE_VALIDATORS,
+  redirectBody,
+} from './error-pages.js';
 import { BODY_REPLACED, ERROR_PAGE, HANDLER_REACHED } from './response-items.js';
 import { statusPage } from './status-page.js';
 
@@ -88,6 +95,7 @@ async function atSendResponse(
   const forced = executingPages.get(response);
   if (forced) {
     response.status(forced.status, forced.substatus);
+    for (const name of PAGE_VALIDATORS) response.removeHeader(name);
     return;
   }
   if (settings.existingResponse !== 'Replace') return;

@@ -26,6 +26,19 @@ export function redirectBody(location: string): string {
   return `<head><title>Document Moved</title></head>\n<body><h1>Object Moved</h1>This document may be found <a HREF="${escapeHtml(location)}">here</a></body>`;
 }
 
+/** Request headers an ExecuteURL page's child request goes without (an empty value is no header). */
+const UNCONDITIONAL: Readonly<Record<string, string>> = {
+  range: '',
+  'if-range': '',
+  'if-match': '',
+  'if-none-match': '',
+  'if-modified-since': '',
+  'if-unmodified-since': '',
+};
+
+/** Validators of the page's own file: the error response is not that file, and must not be revalidated. */
+export const PAGE_VALIDATORS = ['etag', 'last-modified', 'accept-ranges'];
+
 /** The status an ExecuteURL page's response must keep: its child request would answer 200 otherwise. */
 export const executingPages = new WeakMap<HandlerResponse, { status: number; substatus: number }>();
 
@@ -95,9 +108,11 @@ export class ErrorPages {
     clearBodyHeaders(response);
     executingPages.set(response, status);
     try {
-      // The page is fetched, whatever the request's verb: a static error page would refuse a POST (405).
+      // The page is fetched whole, whatever the request's verb (a static error page would refuse a POST
+      // with 405) and whatever it made conditional: a 304 or 206 of the page would go out as the error.
       await response.executeUrl(url, {
         method: request.method === 'HEAD' ? 'HEAD' : 'GET',
+        headers: UNCONDITIONAL,
         disableCustomError: true,
       });
     } catch (error) {

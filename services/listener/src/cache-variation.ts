@@ -23,7 +23,7 @@ interface ProfileVariation {
   headers: readonly string[];
 }
 
-interface AppVariation {
+export interface AppVariation {
   /** By extension with its dot, lower-cased: only profiles that vary by something. */
   profiles: ReadonlyMap<string, ProfileVariation>;
   encoding: boolean;
@@ -45,9 +45,9 @@ export class CacheVariation {
     this.codings.clear();
   }
 
-  /** Whether requests to this application need key(): false for most, which keep the plain key. */
-  varies(application: Application): boolean {
-    return this.apps.has(application);
+  /** How requests to this application vary; undefined for most, which keep the plain key. */
+  of(application: Application): AppVariation | undefined {
+    return this.apps.get(application);
   }
 
   /**
@@ -55,14 +55,13 @@ export class CacheVariation {
    * query string nothing allows).
    */
   key(
-    application: Application,
+    app: AppVariation,
     headers: IncomingHttpHeaders,
     siteId: number,
     path: string,
     query: string,
     cacheQueryStrings: boolean,
   ): string | undefined {
-    const app = this.apps.get(application)!;
     const profile = app.profiles.size > 0 ? app.profiles.get(extensionOf(path)) : undefined;
     let kept = query;
     if (profile?.query !== undefined) {
@@ -71,16 +70,16 @@ export class CacheVariation {
       return undefined;
     }
     let key = `${siteId}\n${path}${kept === '' ? '' : `?${kept}`}`;
-    for (const name of profile?.headers ?? []) key += `\n${name}=${headerValue(headers[name])}`;
-    if (app.encoding) {
-      const token = this.codingToken(headers['accept-encoding']);
+    if (profile) for (const name of profile.headers) key += `\n${name}=${headerValue(headers[name])}`;
+    const accepted = app.encoding ? headers['accept-encoding'] : undefined;
+    if (accepted !== undefined) {
+      const token = this.codingToken(accepted);
       if (token !== '') key += `\n${ACCEPT_ENCODING}=${token}`;
     }
     return key;
   }
 
-  private codingToken(header: string | undefined): string {
-    if (header === undefined) return '';
+  private codingToken(header: string): string {
     let token = this.codings.get(header);
     if (token === undefined) {
       if (this.codings.size >= MAX_REMEMBERED_CODINGS) this.codings.clear();

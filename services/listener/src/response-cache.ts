@@ -100,8 +100,8 @@ export class ResponseCache {
     if (String(h.translate ?? '').toLowerCase() === 'f') return undefined;
     if (h.expect !== undefined && h.expect.toLowerCase() !== '100-continue') return undefined;
     if (declaresBody(request)) return undefined;
-    if (application && this.variation.varies(application))
-      return this.variation.key(application, h, siteId, path, query, this.cacheQueryStrings);
+    const variation = application && this.variation.of(application);
+    if (variation) return this.variation.key(variation, h, siteId, path, query, this.cacheQueryStrings);
     if (query !== '' && !this.cacheQueryStrings) return undefined;
     return `${siteId}\n${path}${query === '' ? '' : `?${query}`}`;
   }
