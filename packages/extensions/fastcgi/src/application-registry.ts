@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ExtensionLogger, WebServer } from '@w3pool/extension-sdk';
@@ -68,8 +68,10 @@ export class ApplicationRegistry {
   }
 
   private pool(app: FastCgiApplication, log: ExtensionLogger): Entry {
-    // 0700, so no other user can connect to the processes' sockets.
-    const socketDir = mkdtempSync(join(tmpdir(), 'w3pool-fastcgi-'));
+    sweepStaleSocketDirs();
+    // 0700, so no other user can connect to the processes' sockets. The worker's pid in the name lets a
+    // later worker remove what a killed one left behind.
+    const socketDir = mkdtempSync(join(tmpdir(), `${SOCKET_DIR_PREFIX}${process.pid}-`));
     const backend = new ProcessPool(
       {
         name: applicationName(app),
@@ -94,6 +96,30 @@ export class ApplicationRegistry {
       log,
     );
     return { backend, socketDir };
+  }
+}
+
+const SOCKET_DIR_PREFIX = 'w3pool-fastcgi-';
+let swept = false;
+
+/** Remove the socket directories of workers that no longer run (killed before terminate() could). */
+function sweepStaleSocketDirs(): void {
+  if (swept) return;
+  swept = true;
+  for (const name of readdirSync(tmpdir())) {
+    const owner = Number(new RegExp(`^${SOCKET_DIR_PREFIX}(\\d+)-`).exec(name)?.[1]);
+    if (!owner || owner === process.pid || processRuns(owner)) continue;
+    rmSync(join(tmpdir(), name), { recursive: true, force: true });
+  }
+}
+
+function processRuns(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: it runs, as another user.
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

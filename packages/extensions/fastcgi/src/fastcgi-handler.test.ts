@@ -1,5 +1,7 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type {
   ExtensionContext,
   HandlerRequest,
@@ -14,6 +16,10 @@ import { PHP_CGI, PHP_FIXTURES, processAlive, recordingLogger } from './php-test
 
 // The handler between the SDK's request and response and a real php-cgi: what reaches PHP, and what
 // PHP's output becomes (status, headers, local redirects, stderr, buffering).
+
+// What a killed worker left: its pid (above Linux's pid_max) runs no more.
+const staleSocketDir = join(tmpdir(), 'w3pool-fastcgi-999999999-stale');
+beforeAll(() => mkdirSync(staleSocketDir, { recursive: true }));
 
 const registries: ApplicationRegistry[] = [];
 afterEach(async () => {
@@ -327,5 +333,10 @@ describe('FastCgiModule', () => {
     expect(processAlive(pid)).toBe(true);
     await registry.closeAll();
     expect(processAlive(pid)).toBe(false);
+  });
+
+  it('removes the socket directories of workers that no longer run', () => {
+    // The first pool this module made swept them.
+    expect(existsSync(staleSocketDir)).toBe(false);
   });
 });

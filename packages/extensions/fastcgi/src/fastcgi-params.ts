@@ -6,10 +6,12 @@ import type { HandlerRequest } from '@w3pool/extension-sdk';
 
 /** IIS server variables passed along when the pipeline knows them, as IIS's FastCGI module does. */
 const IIS_VARIABLES = [
+  'APP_POOL_ID',
   'APPL_MD_PATH',
   'APPL_PHYSICAL_PATH',
   'INSTANCE_ID',
   'INSTANCE_META_PATH',
+  'INSTANCE_NAME',
   'SERVER_PORT_SECURE',
   'UNENCODED_URL',
   'URL',

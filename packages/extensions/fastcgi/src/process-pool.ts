@@ -85,7 +85,7 @@ export class ProcessPool
         // It runs but does not accept: broken. Replace it, and try again for this request.
         this.log.warn('FastCGI process does not accept connections; replacing it', {
           application: this.settings.name,
-          pid: member.process.pid,
+          fastCgiPid: member.process.pid,
           error: (error as Error).message,
         });
         this.countFailure(member);
@@ -154,7 +154,7 @@ export class ProcessPool
         done = true;
         this.log.warn(failed ? 'FastCGI process failed' : 'FastCGI process terminated', {
           application: this.settings.name,
-          pid: member.process.pid,
+          fastCgiPid: member.process.pid,
           reason,
           output: member.process.recentOutput,
         });
@@ -186,7 +186,7 @@ export class ProcessPool
       if (member.busy) return;
       this.log.info('FastCGI process idle for idleTimeout; stopping it', {
         application: this.settings.name,
-        pid: member.process.pid,
+        fastCgiPid: member.process.pid,
       });
       this.retire(member);
     }, this.settings.idleTimeoutMs);
@@ -247,7 +247,7 @@ export class ProcessPool
     if (!exit.expected && (wasBusy || exit.code !== 0)) {
       this.log.warn('FastCGI process exited unexpectedly', {
         application: this.settings.name,
-        pid: member.process.pid,
+        fastCgiPid: member.process.pid,
         code: exit.code,
         signal: exit.signal,
         output: member.process.recentOutput,

@@ -105,7 +105,7 @@ export class ResponseRelay {
     if (this.stderr.length < MAX_STDERR_BYTES) this.stderr = (this.stderr + text).slice(0, MAX_STDERR_BYTES);
     this.options.log.warn('FastCGI application wrote to stderr', {
       application: this.options.application,
-      pid: call.pid,
+      fastCgiPid: call.pid,
       stderr: text.slice(0, 1000),
     });
     switch (this.options.stderrMode) {
