@@ -347,7 +347,10 @@ export class RequestPipeline implements PipelineServices {
       });
     }
     const { response } = state;
-    if (response.isCancelled || response.ended) return;
+    if (response.isCancelled) return;
+    // A response that ended but never left (a SendResponse subscriber or a filter failed on its only
+    // flush) is answered with the error, untransformed; one that left is done.
+    if (response.ended && !response.reopenForError()) return;
     if (response.headersSent) {
       // Part of the response is on its way to the client; the only honest ending is a reset connection.
       await response.abort(failure.code);

@@ -83,4 +83,31 @@ describe('StreamingResponse', () => {
     await new Promise((resolve) => setImmediate(resolve));
     expect(gone).toEqual([failure]);
   });
+
+  it('can answer with an error page, untransformed, when the transform of its only flush failed', async () => {
+    const { sent, publish } = heldPublisher();
+    const response = new StreamingResponse('r9', worker, sink(publish));
+    let calls = 0;
+    response.support = {
+      transforms: true,
+      transform: () => {
+        calls += 1;
+        return Promise.reject(new Error('filter failed'));
+      },
+      logUser: () => '',
+      redirect: () => Promise.resolve(),
+      sendCustomError: () => Promise.resolve(),
+      transmitFile: () => Promise.resolve(),
+      executeUrl: () => Promise.resolve({ status: 200, substatus: 0 }),
+    };
+    await expect(response.end('body')).rejects.toThrow('filter failed');
+    expect(sent).toHaveLength(0);
+    expect(response.reopenForError()).toBe(true);
+    await response.status(500).end('error page');
+    expect(calls).toBe(1);
+    expect(sent).toHaveLength(1);
+    expect(sent[0]).toMatchObject({ t: 'head', status: 500, final: true });
+    expect(Buffer.from((sent[0] as { body: Uint8Array }).body).toString()).toBe('error page');
+    expect(response.reopenForError()).toBe(false);
+  });
 });

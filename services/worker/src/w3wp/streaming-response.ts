@@ -86,6 +86,8 @@ export class StreamingResponse implements HandlerResponse {
   private flushing: Promise<void> = Promise.resolve();
   private waiters: (() => void)[] = [];
   private cancelled = false;
+  /** Set once a transform failed: the error page goes out as it is. */
+  private untransformed = false;
 
   constructor(
     private readonly id: string,
@@ -184,6 +186,21 @@ export class StreamingResponse implements HandlerResponse {
     return this.cancelled;
   }
 
+  /**
+   * end() ran, but nothing left: the transform of its only flush failed. Drop what it held, and let an
+   * error page be sent in its place without the pipeline's transforms. False when the response did leave.
+   */
+  reopenForError(): boolean {
+    if (this.sent || this.finalSent) return false;
+    this.finished = false;
+    this.pending = [];
+    this.pendingBytes = 0;
+    this.untransformed = true;
+    // The failed flush rejected the chain of flushes: start a new one.
+    this.flushing = Promise.resolve();
+    return true;
+  }
+
   /** The handler failed after the head went out: tell the listener to reset the client's connection. */
   abort(reason: string): Promise<void> {
     this.finished = true;
@@ -222,7 +239,7 @@ export class StreamingResponse implements HandlerResponse {
     let body: Uint8Array = Buffer.concat(this.pending, this.pendingBytes);
     this.pending = [];
     this.pendingBytes = 0;
-    if (this.support?.transforms) {
+    if (this.support?.transforms && !this.untransformed) {
       body = await this.support.transform(body, final, !this.sent);
       if (this.finalSent || this.cancelled) return;
     }
