@@ -11,7 +11,7 @@ COPY bench/package.json ./bench/package.json
 # The sample configuration, with its Express application (a workspace package: its express installs here).
 COPY config ./config
 RUN pnpm install --frozen-lockfile
-RUN pnpm exec tsc -b packages/runtime services/was services/listener services/worker tools/launcher \
+RUN pnpm exec tsc -b packages/runtime services/was services/listener services/worker tools/launcher packages/extensions/template \
  && pnpm install --frozen-lockfile --prod
 
 FROM node:20-bookworm-slim
