@@ -18,8 +18,16 @@ export interface ExternalSettings {
   readonly connectTimeoutMs: number;
 }
 
-/** Concurrency when neither maxInstances nor the server says: php-fpm's own default is 5 children. */
+/**
+ * Requests at once when neither maxInstances nor the server says. Requests beyond the server's workers wait
+ * in its listen backlog (see othersAwaitServer), so this need not match php-fpm's pm.max_children.
+ */
 export const DEFAULT_CONCURRENCY = 8;
+
+/** The management question is optional: a server that does not answer this fast gets the defaults. */
+const PROBE_TIMEOUT_MS = 2000;
+/** Longest an idle connection stays open (idleTimeout, when shorter, wins). */
+const IDLE_CONNECTION_MS = 5000;
 
 /** Parse `tcp://host:port` or `unix:/path` (also `unix:///path`). */
 export function parseAddress(address: string): FcgiAddress {
@@ -88,7 +96,10 @@ export class ExternalServer implements FastCgiBackend {
     );
   }
 
-  /** Ask the server how many connections and requests it takes (php-fpm answers pm.max_children). */
+  /**
+   * Ask the server how many connections and requests it takes, and whether it multiplexes. php-fpm answers
+   * only FCGI_MPXS_CONNS (0); a server that answers FCGI_MAX_CONNS bounds the default.
+   */
   private async probe(): Promise<Limits> {
     let values = new Map<string, string>();
     try {
@@ -97,7 +108,7 @@ export class ExternalServer implements FastCgiBackend {
       try {
         values = await connection.getValues(
           [FCGI_MAX_CONNS, FCGI_MAX_REQS, FCGI_MPXS_CONNS],
-          this.settings.connectTimeoutMs,
+          Math.min(this.settings.connectTimeoutMs, PROBE_TIMEOUT_MS),
         );
       } finally {
         connection.destroy();
@@ -182,13 +193,28 @@ export class ExternalServer implements FastCgiBackend {
   }
 
   private idleOrClose(connection: FcgiConnection, state: { idleTimer?: NodeJS.Timeout }): void {
-    if (this.isClosed || !connection.reusable) {
+    if (this.isClosed || !connection.reusable || this.othersAwaitServer(connection)) {
       connection.destroy();
       return;
     }
-    // An idle kept connection holds a php-fpm child: give it back after idleTimeout.
-    state.idleTimer = setTimeout(() => connection.destroy(), this.settings.idleTimeoutMs);
+    // An idle kept connection holds a php-fpm child that no other domain or worker can use meanwhile: kept
+    // for the next request of a burst, given back soon after.
+    state.idleTimer = setTimeout(
+      () => connection.destroy(),
+      Math.min(this.settings.idleTimeoutMs, IDLE_CONNECTION_MS),
+    );
     state.idleTimer.unref();
+  }
+
+  /**
+   * A php-fpm child serves one kept connection until it closes, and does not report how many children
+   * there are. A request sent on a connection no child has accepted yet waits behind the kept ones: while
+   * one does, a connection that falls idle is closed, which frees its child for it.
+   */
+  private othersAwaitServer(except: FcgiConnection): boolean {
+    for (const connection of this.connections.keys())
+      if (connection !== except && connection.awaitingServer) return true;
+    return false;
   }
 
   private freeSlot(): void {

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -13,6 +13,7 @@ import { ApplicationRegistry, type FastCgiApplication } from './application-regi
 import { createFastCgiHandler, resolveApplication } from './fastcgi-handler.js';
 import { fastCgiParams } from './fastcgi-params.js';
 import { PHP_CGI, PHP_FIXTURES, processAlive, recordingLogger } from './php-test-helpers.js';
+import type { ProcessPool } from './process-pool.js';
 
 // The handler between the SDK's request and response and a real php-cgi: what reaches PHP, and what
 // PHP's output becomes (status, headers, local redirects, stderr, buffering).
@@ -324,6 +325,27 @@ describe('FastCgiModule', () => {
     const streamed = await serve(streaming.handler, request('/stream.php'));
     expect(streamed.chunks.join('')).toBe('chunk 1\nchunk 2\nchunk 3\n');
     expect(streamed.chunks.length).toBeGreaterThan(1);
+  });
+
+  it('sends FCGI_ABORT_REQUEST when the client leaves, keeps the process until PHP ends, then reuses it', async () => {
+    const app = application();
+    const { handler, registry, log } = handlerFor(app, { responseBufferLimit: 0 });
+    const gate = join(tmpdir(), `w3pool-fastcgi-abort-${process.pid}-${Date.now()}`);
+    const leaving = new AbortController();
+    const response = new RecordingResponse();
+    const served = handler(request(`/wait.php?gate=${gate}`), response, leaving.signal);
+    const pool = registry.backendFor(app, log) as ProcessPool;
+    await expect.poll(() => response.chunks.join(''), { timeout: 5000 }).toMatch(/started \d+/);
+    leaving.abort(new Error('client left'));
+    await expect(served).rejects.toThrow('client left');
+    // PHP does not stop for the abort; its process stays taken until the script ends.
+    expect(pool.snapshot()).toMatchObject({ busy: 1, idle: 0 });
+    writeFileSync(gate, '');
+    await expect.poll(() => pool.snapshot().idle, { timeout: 5000 }).toBe(1);
+    rmSync(gate);
+    const pid = Number(/started (\d+)/.exec(response.chunks.join(''))![1]);
+    const next = await serve(handler, request('/index.php'));
+    expect(Number(next.headers.get('x-php-pid'))).toBe(pid);
   });
 
   it('stops every process at terminate (closeAll)', async () => {

@@ -74,6 +74,12 @@ export class FcgiConnection implements ExchangeTransport {
     });
   }
 
+  /** A request on this connection has had no record back yet: the server may not have accepted it. */
+  get awaitingServer(): boolean {
+    for (const exchange of this.exchanges.values()) if (!exchange.hasAnswered) return true;
+    return false;
+  }
+
   /** Requests running on this connection. */
   get activeRequests(): number {
     return this.exchanges.size;

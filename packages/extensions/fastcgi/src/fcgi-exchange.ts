@@ -32,6 +32,7 @@ export class FcgiExchange {
   private finished = false;
   /** The consumer saw the end, or the failure. */
   private consumed = false;
+  private answered = false;
   /** ms timestamp of the last record from the application (activityTimeout). */
   lastActivity = Date.now();
   /** The application waits for request body bytes the client has not sent yet. */
@@ -41,6 +42,11 @@ export class FcgiExchange {
     readonly requestId: number,
     private readonly transport: ExchangeTransport,
   ) {}
+
+  /** The application has sent something for this request: it has taken it up. */
+  get hasAnswered(): boolean {
+    return this.answered;
+  }
 
   get isFinished(): boolean {
     return this.finished;
@@ -109,6 +115,7 @@ export class FcgiExchange {
   deliver(event: ExchangeEvent): void {
     if (this.finished) return;
     this.lastActivity = Date.now();
+    this.answered = true;
     if (event.kind === 'end') {
       this.finished = true;
       this.transport.release(this);

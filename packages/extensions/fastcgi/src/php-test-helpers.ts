@@ -1,9 +1,11 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { spawn } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ExtensionLogger } from '@w3pool/extension-sdk';
+import type { FastCgiBackend } from './backend.js';
 import { FastCgiCall, type CallLimits } from './fastcgi-call.js';
 import { ProcessPool, type PoolSettings } from './process-pool.js';
 
@@ -100,7 +102,7 @@ export interface Started {
 
 /** Start a fixture script on a process of the pool; read its output step by step. */
 export async function startScript(
-  pool: ProcessPool,
+  pool: Pick<FastCgiBackend, 'acquire'>,
   script: string,
   query = '',
   limits: CallLimits = generousLimits,
@@ -162,4 +164,56 @@ function readStatus(pid: number): string {
   } catch {
     return '';
   }
+}
+
+/** Debian names php-fpm after its PHP version: /usr/sbin/php-fpm8.2. */
+export const PHP_FPM = existsSync('/usr/sbin')
+  ? readdirSync('/usr/sbin')
+      .filter((name) => /^php-fpm[\d.]*$/.test(name))
+      .map((name) => join('/usr/sbin', name))[0]
+  : undefined;
+
+/** php-fpm in the foreground with a configuration of its own (pid, log, socket in a temp dir). */
+export async function startPhpFpm(
+  maxChildren: number,
+): Promise<{ socket: string; stop: () => Promise<void> }> {
+  if (!PHP_FPM) throw new Error('php-fpm is not installed (Debian: apt-get install php-fpm)');
+  const dir = await mkdtemp(join(tmpdir(), 'w3pool-php-fpm-'));
+  const socket = join(dir, 'php-fpm.sock');
+  const log = join(dir, 'php-fpm.log');
+  const root = process.getuid?.() === 0;
+  const conf = [
+    '[global]',
+    `pid = ${join(dir, 'php-fpm.pid')}`,
+    `error_log = ${log}`,
+    'daemonize = no',
+    '[test]',
+    `listen = ${socket}`,
+    'pm = static',
+    `pm.max_children = ${maxChildren}`,
+    ...(root ? ['user = root', 'group = root'] : []),
+    '',
+  ].join('\n');
+  await writeFile(join(dir, 'php-fpm.conf'), conf);
+  const child = spawn(PHP_FPM, ['-F', '-y', join(dir, 'php-fpm.conf'), ...(root ? ['-R'] : [])], {
+    stdio: 'ignore',
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const deadline = Date.now() + 10_000;
+  // php-fpm says it is ready in its log (it cannot log to Node's stdio sockets).
+  while (!(await readFile(log, 'utf8').catch(() => '')).includes('ready to handle connections')) {
+    if (child.exitCode !== null || Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`php-fpm did not start: ${await readFile(log, 'utf8').catch(() => '')}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  return {
+    socket,
+    stop: async () => {
+      child.kill('SIGQUIT');
+      await exited;
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
 }
