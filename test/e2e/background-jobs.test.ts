@@ -6,7 +6,7 @@ import { STATIC_FILE_MAPPING } from '@w3pool/config';
 import { printOutputOnFailure } from '../helpers/failure-output.js';
 import { httpRequest } from '../helpers/http-client.js';
 import { poolEvents } from '../helpers/pools.js';
-import { repoRoot } from '../helpers/service-process.js';
+import { processAlive, repoRoot } from '../helpers/service-process.js';
 import { eventually, fixtureSite, startSystem, workerPids, type RunningSystem } from '../helpers/system.js';
 
 const POOL = 'Jobs';
@@ -306,5 +306,28 @@ describe('background jobs', () => {
       const runs = (await journal()).filter((l) => /^done repeat:heartbeat:/.test(l));
       return runs.length >= 2 ? runs : undefined;
     }, 'two runs of the schedule');
+  });
+
+  // Last: it stops Redis, WAS and a pool host.
+  it('stops without waiting on an absent Redis: WAS with its job readers, a pool host within shutdownTimeLimit', async () => {
+    const host = system.workers[1]!;
+    const w3wps = await workerPids(host);
+    await system.redis.stop();
+    const started = Date.now();
+    const exits = [system.was, host].map(async (service) => {
+      service.child.kill('SIGTERM');
+      await service.exited;
+      return Date.now() - started;
+    });
+    const [was, pool] = await Promise.all(exits);
+    console.log(`stopped without Redis: WAS in ${was} ms, a pool host with background jobs in ${pool} ms`);
+    expect(was).toBeLessThan(2000);
+    // The pool's shutdownTimeLimit is 3 s: its worker stops within it, background jobs or not.
+    expect(pool).toBeLessThan(10_000);
+    await eventually(
+      () => (w3wps.some(processAlive) ? undefined : true),
+      'the worker processes to exit',
+      5000,
+    );
   });
 });

@@ -6,9 +6,12 @@ import { EVENTS_STREAM } from '@w3pool/protocol';
 import { backgroundEventsCursorKey, backgroundQueueName } from '@w3pool/pool-queue';
 import { closeRedis, createRedis } from '@w3pool/runtime';
 import { poolApplications, type PoolApplication } from './background-jobs-view.js';
+import { boundedWait } from './bounded-wait.js';
 
 /** As the pool hosts' event log (services/worker/src/host/event-log.ts): about this many entries kept. */
 const MAX_EVENTS = 10_000;
+/** The longest a closing WAS waits for one queue's reader, last write or Queue to close. */
+const CLOSE_WAIT_MS = 1000;
 /** How often the followed queues are matched against the configuration in force (a memory read). */
 const RECONCILE_MS = 2000;
 
@@ -32,7 +35,7 @@ export class BackgroundJobEvents {
   private readonly followed = new Map<string, Followed>();
   private readonly redis: Redis;
   private timer: NodeJS.Timeout | undefined;
-  private reconciling = Promise.resolve();
+  private reconciling: Promise<void> | undefined;
   private closed = false;
 
   constructor(
@@ -48,21 +51,20 @@ export class BackgroundJobEvents {
 
   start(): void {
     const tick = () => {
-      this.reconciling = this.reconciling
-        .then(() => this.reconcile())
-        .catch((error: unknown) => {
-          this.log.warn({ err: error }, 'background job queues not followed yet');
-        });
+      // One at a time: during an outage a reconcile waits for Redis, and ticks must not pile up behind it.
+      this.reconciling ??= this.reconcile()
+        .catch((error: unknown) => this.log.warn({ err: error }, 'background job queues not followed yet'))
+        .finally(() => (this.reconciling = undefined));
     };
     tick();
     this.timer = setInterval(tick, RECONCILE_MS);
     this.timer.unref();
   }
 
+  /** Never waits on an absent Redis: a reconcile or a write still waiting for it is abandoned. */
   async close(): Promise<void> {
     this.closed = true;
     clearInterval(this.timer);
-    await this.reconciling;
     await Promise.all([...this.followed.keys()].map((key) => this.unfollow(key)));
     await closeRedis(this.redis);
   }
@@ -87,6 +89,7 @@ export class BackgroundJobEvents {
     const cursorKey = backgroundEventsCursorKey(pool);
     // No cursor yet (first start, or Redis came back empty): from now on, not the queue's whole history.
     const lastEventId = (await this.redis.hget(cursorKey, name.name)) ?? '$';
+    if (this.closed) return;
     const events = new QueueEvents(name.name, {
       connection: this.redis,
       prefix: name.prefix,
@@ -139,8 +142,10 @@ export class BackgroundJobEvents {
     const followed = this.followed.get(key);
     if (!followed) return;
     this.followed.delete(key);
-    await followed.events.close().catch(() => undefined);
-    await followed.writing;
-    await followed.queue.close().catch(() => undefined);
+    // With Redis away, nothing of this can finish cleanly: let it go at once.
+    const waitMs = this.redis.status === 'ready' ? CLOSE_WAIT_MS : 0;
+    await boundedWait(followed.events.close(), waitMs);
+    await boundedWait(followed.writing, waitMs);
+    await boundedWait(followed.queue.close(), waitMs);
   }
 }

@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import { Queue } from 'bullmq';
 import type { W3poolConfig } from '@w3pool/config';
 import { backgroundQueueName } from '@w3pool/pool-queue';
+import { boundedWait } from './bounded-wait.js';
 
 /** An application of a pool, as its background job queue is named. */
 export interface PoolApplication {
@@ -30,6 +31,8 @@ export interface ApplicationJobs extends PoolApplication {
   failed: FailedJob[];
 }
 
+/** The longest a closing WAS waits for one Queue to close. */
+const CLOSE_WAIT_MS = 1000;
 const COUNTED = ['waiting', 'active', 'completed', 'failed', 'delayed'] as const;
 
 /** The applications of `pool`, each of which has its own background job queue. */
@@ -83,7 +86,9 @@ export class BackgroundJobsView {
 
   async close(): Promise<void> {
     // The connection is WAS's: closing a Queue that shares it leaves it open.
-    await Promise.all([...this.queues.values()].map((q) => q.close().catch(() => undefined)));
+    // With Redis away a Queue cannot close cleanly: let it go at once.
+    const waitMs = this.redis.status === 'ready' ? CLOSE_WAIT_MS : 0;
+    await Promise.all([...this.queues.values()].map((q) => boundedWait(q.close(), waitMs)));
     this.queues.clear();
   }
 

@@ -4,10 +4,27 @@ import { Queue } from 'bullmq';
 import type { BackgroundJobOptions, BackgroundJobs, BackgroundProcessor } from '@w3pool/extension-sdk';
 import type { BackgroundQueueName } from '@w3pool/pool-queue';
 import { W3poolError } from '@w3pool/protocol';
-import { closeRedis, createRedis } from '@w3pool/runtime';
+import { closeRedis, createRedis, redisReady } from '@w3pool/runtime';
 import type { OutageLog } from '../../redis-outage.js';
 import { planJob } from './background-job-options.js';
-import { BackgroundWorker, type BackgroundTimings, type DeclaredProcessor } from './background-worker.js';
+import {
+  BackgroundWorker,
+  within,
+  type BackgroundTimings,
+  type DeclaredProcessor,
+} from './background-worker.js';
+
+interface Producer {
+  queue: Queue;
+  redis: Redis;
+  /** The connection was ready once: it is not connecting for the first time. */
+  wasReady: () => boolean;
+}
+
+/** How long `add` waits for the producer's connection to become ready before it answers 503. */
+const CONNECT_WAIT_MS = 2000;
+/** The longest a retiring domain waits for its producer Queue to close. */
+const CLOSE_WAIT_MS = 1000;
 
 export interface DomainBackgroundJobsOptions {
   redisUrl: string;
@@ -30,7 +47,7 @@ export class DomainBackgroundJobs implements BackgroundJobs {
   private readonly processors = new Map<string, DeclaredProcessor>();
   private sealed = false;
   /** Made at the first add: an application that never queues a job holds no connection for it. */
-  private producer: { queue: Queue; redis: Redis } | undefined;
+  private producer: Producer | undefined;
   private closed = false;
   private worker: BackgroundWorker | undefined;
   private stopped = false;
@@ -39,7 +56,11 @@ export class DomainBackgroundJobs implements BackgroundJobs {
 
   async add(name: string, data: unknown, options?: BackgroundJobOptions): Promise<{ id: string }> {
     const plan = planJob(name, options);
-    const { queue, redis } = this.connect();
+    const { queue, redis, wasReady } = this.connect();
+    // BullMQ would wait for a connection that is not ready, for as long as Redis is away: a lost one fails
+    // at once, and a new one (the first add) gets a moment to connect.
+    if (redis.status !== 'ready' && (wasReady() || !(await readyWithin(redis, CONNECT_WAIT_MS))))
+      throw new W3poolError('WORKER_JOB_QUEUE_UNREACHABLE', `(connection ${redis.status})`);
     try {
       if (plan.kind === 'schedule') {
         await queue.upsertJobScheduler(plan.id, plan.repeat, { name, data, opts: plan.opts });
@@ -108,11 +129,12 @@ export class DomainBackgroundJobs implements BackgroundJobs {
     this.producer = undefined;
     if (!producer) return;
     // The connection is ours (shared with the Queue), so the Queue leaves it open: close both.
-    await producer.queue.close().catch(() => undefined);
+    // Bounded: a Queue still waiting for a Redis that is away would hold up the domain's end.
+    await within(producer.queue.close(), CLOSE_WAIT_MS);
     await closeRedis(producer.redis);
   }
 
-  private connect(): { queue: Queue; redis: Redis } {
+  private connect(): Producer {
     if (this.producer) return this.producer;
     if (this.closed)
       throw new W3poolError('WORKER_JOB_QUEUE_UNREACHABLE', 'the application domain has retired');
@@ -123,7 +145,23 @@ export class DomainBackgroundJobs implements BackgroundJobs {
     );
     const queue = new Queue(name.name, { connection: redis, prefix: name.prefix });
     queue.on('error', (error: Error) => outage.report(error, 'background job queue failed'));
-    this.producer = { queue, redis };
+    let ready = false;
+    redis.once('ready', () => (ready = true));
+    this.producer = { queue, redis, wasReady: () => ready };
     return this.producer;
+  }
+}
+
+async function readyWithin(redis: Redis, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
+  const ready = redisReady(redis).then(
+    () => true as const,
+    () => false as const,
+  );
+  try {
+    return await Promise.race([ready, timedOut]);
+  } finally {
+    clearTimeout(timer);
   }
 }

@@ -17,6 +17,10 @@ import type { OutageLog } from '../../redis-outage.js';
 const MAX_STALLED_COUNT = 1;
 /** Time left, after the drain, for the domain to close its connections before the pool host's kill. */
 const CLOSE_MARGIN_MS = 1000;
+/** The longest a retiring domain waits for BullMQ to drop its connections. */
+const DISCONNECT_WAIT_MS = 500;
+/** How often a retiring domain looks whether it still has a reason to wait during a Redis outage. */
+const IDLE_CHECK_MS = 100;
 /** A lock renewed more often than twice a second would be mostly Redis traffic. */
 const MIN_LOCK_MS = 1000;
 
@@ -69,6 +73,8 @@ export class BackgroundWorker {
   private worker: Worker | undefined;
   private redis: Redis | undefined;
   private retiring: Promise<void> | undefined;
+  /** Processors running now. */
+  private running = 0;
 
   constructor(private readonly options: BackgroundWorkerOptions) {}
 
@@ -119,15 +125,34 @@ export class BackgroundWorker {
     const { worker, redis } = this;
     if (!worker || !redis) return;
     // close() stops the fetch loop (and ends its blocking wait) before it waits for the active jobs.
+    // Once the jobs are done it also waits for Redis (its last writes, QUIT); with nothing running and Redis
+    // away there is nothing to wait for: stopping never waits on an absent Redis.
     const { drainLimitMs } = this.options.timings;
-    const inTime = await within(worker.close(), drainLimitMs);
+    const closing = worker.close();
+    const idle = this.idleWhileRedisAway(redis);
+    const inTime = await within(Promise.race([closing, idle.promise]), drainLimitMs);
+    idle.cancel();
     if (!inTime) {
       this.options.log.warn(
-        { drainLimitMs },
+        { drainLimitMs, running: this.running },
         'background jobs still running at the drain limit; BullMQ will run them again on another worker',
       );
     }
+    // BullMQ's own connections (its blocking duplicate) are dropped, not closed: a QUIT, or even the wait for
+    // a socket's end, would hang on a Redis that is away.
+    if (!inTime || redis.status !== 'ready') await within(worker.disconnect(), DISCONNECT_WAIT_MS);
     await closeRedis(redis);
+  }
+
+  /** Resolves once no processor runs while Redis cannot be reached (checked every 100 ms). */
+  private idleWhileRedisAway(redis: Redis): { promise: Promise<void>; cancel: () => void } {
+    let timer: NodeJS.Timeout | undefined;
+    const promise = new Promise<void>((resolve) => {
+      timer = setInterval(() => {
+        if (this.running === 0 && redis.status !== 'ready') resolve();
+      }, IDLE_CHECK_MS);
+    });
+    return { promise, cancel: () => clearInterval(timer) };
   }
 
   private async run(job: Job): Promise<unknown> {
@@ -139,17 +164,22 @@ export class BackgroundWorker {
         `"${job.name}" in application ${this.options.application} (it declares: ${known})`,
       );
     }
-    return declared.processor({
-      id: job.id ?? '',
-      name: job.name,
-      data: job.data as unknown,
-      attemptsMade: job.attemptsMade,
-    });
+    this.running += 1;
+    try {
+      return await declared.processor({
+        id: job.id ?? '',
+        name: job.name,
+        data: job.data as unknown,
+        attemptsMade: job.attemptsMade,
+      });
+    } finally {
+      this.running -= 1;
+    }
   }
 }
 
 /** True if `work` settled within `ms`, false if the time ran out first. */
-async function within(work: Promise<unknown>, ms: number): Promise<boolean> {
+export async function within(work: Promise<unknown>, ms: number): Promise<boolean> {
   let timer: NodeJS.Timeout | undefined;
   const timedOut = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
   const settled = work.then(
