@@ -190,6 +190,8 @@ export class ProcessPool
       });
       this.retire(member);
     }, this.settings.idleTimeoutMs);
+    // Waiting to stop an idle process is no reason to keep the domain's thread alive.
+    member.idleTimer.unref();
   }
 
   /** Start processes for the requests that wait and that no starting process will serve. */
