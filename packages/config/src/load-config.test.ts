@@ -85,6 +85,45 @@ describe('validateConfig', () => {
     expect(config.sites[0]!.applications[0]!.virtualDirectories[0]!.physicalPath).toBe('/srv/www');
   });
 
+  it('resolves the program of a scriptProcessor and keeps its FastCGI arguments as written', () => {
+    const raw = {
+      ...minimal(),
+      webServer: {
+        handlers: {
+          list: [
+            {
+              name: 'php',
+              path: '*.php',
+              verb: '*',
+              modules: 'FastCgiModule',
+              scriptProcessor: './php/php-cgi|-c ./a//b.ini',
+            },
+            {
+              name: 'cgi',
+              path: '*.cgi',
+              verb: '*',
+              modules: 'CgiModule',
+              scriptProcessor: '/usr/bin/perl %s',
+            },
+          ],
+        },
+        fastCgi: {
+          applications: [
+            { fullPath: './php/php-cgi', arguments: '-c ./a//b.ini', monitorChangesTo: 'php.ini' },
+          ],
+        },
+      },
+    };
+    const config = validateConfig(raw, { source: 'test.yaml', baseDir: '/srv' });
+    const [php, cgi] = config.webServer.handlers.list;
+    expect(php!.scriptProcessor).toBe('/srv/php/php-cgi|-c ./a//b.ini');
+    expect(cgi!.scriptProcessor).toBe('/usr/bin/perl %s');
+    expect(config.webServer.fastCgi.applications[0]).toMatchObject({
+      fullPath: '/srv/php/php-cgi',
+      monitorChangesTo: '/srv/php.ini',
+    });
+  });
+
   it('leaves its input untouched', () => {
     const raw = minimal();
     const before = JSON.stringify(raw);

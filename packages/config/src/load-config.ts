@@ -103,11 +103,14 @@ function resolvePaths(config: W3poolConfig, baseDir: string, logRoot: string): W
   for (const { webServer } of webServerTrees(config)) {
     for (const handler of webServer.handlers?.list ?? []) {
       if (handler.type) handler.type = relative(handler.type);
-      if (handler.scriptProcessor) handler.scriptProcessor = relative(handler.scriptProcessor);
+      if (handler.scriptProcessor) handler.scriptProcessor = programPath(handler.scriptProcessor, relative);
     }
     for (const module of webServer.modules ?? []) if (module.type) module.type = relative(module.type);
     for (const module of webServer.globalModules ?? []) module.image = absolute(module.image);
-    for (const app of webServer.fastCgi?.applications ?? []) app.fullPath = relative(app.fullPath);
+    for (const app of webServer.fastCgi?.applications ?? []) {
+      app.fullPath = relative(app.fullPath);
+      if (app.monitorChangesTo) app.monitorChangesTo = absolute(app.monitorChangesTo);
+    }
     for (const entry of webServer.security?.isapiCgiRestriction?.list ?? [])
       entry.path = relative(entry.path);
     const basic = webServer.security?.authentication?.basicAuthentication;
@@ -116,4 +119,14 @@ function resolvePaths(config: W3poolConfig, baseDir: string, logRoot: string): W
   // httpErrors File paths: a site's or application's resolve against its root (response-paths.ts).
   resolveHttpErrorsPaths(config, baseDir);
   return config;
+}
+
+/**
+ * A scriptProcessor's program resolved; the rest kept as written: FastCGI's `fullPath|arguments` names its
+ * fastCgi entry by the arguments, and a CGI program may be followed by ` %s`.
+ */
+function programPath(scriptProcessor: string, resolve: (p: string) => string): string {
+  const bar = scriptProcessor.indexOf('|');
+  if (bar >= 0) return resolve(scriptProcessor.slice(0, bar)) + scriptProcessor.slice(bar);
+  return scriptProcessor.startsWith('.') ? resolve(scriptProcessor) : scriptProcessor;
 }
