@@ -110,7 +110,9 @@ describe('DomainBackgroundJobs', () => {
       took.retire = Date.now() - before;
     });
     expect((refusal as W3poolError).code).toBe('WORKER_JOB_QUEUE_UNREACHABLE');
-    expect(took.add).toBeLessThan(500);
-    expect(took.retire).toBeLessThan(2000);
+    // Bounds on hanging, not speed: a waiting add would last as long as the outage, a waiting retire the
+    // 30 s drain limit.
+    expect(took.add).toBeLessThan(3000);
+    expect(took.retire).toBeLessThan(10_000);
   });
 });

@@ -71,7 +71,9 @@ export class DomainBackgroundJobs implements BackgroundJobs {
     } catch (error) {
       // The producer's connection fails fast while Redis is away (the 'control' role): the request that
       // queues the job learns it now and can answer 503, instead of hanging for the outage.
-      if (redis.status !== 'ready')
+      // The connection's status can still read 'ready' when a command fails because Redis just went away:
+      // the error itself tells too.
+      if (redis.status !== 'ready' || isConnectionError(error))
         throw new W3poolError('WORKER_JOB_QUEUE_UNREACHABLE', `(connection ${redis.status})`, {
           cause: error,
         });
@@ -164,4 +166,15 @@ async function readyWithin(redis: Redis, ms: number): Promise<boolean> {
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** A failure of the connection (closed, reset, refused, retries exhausted), not of the job. */
+function isConnectionError(error: unknown): boolean {
+  const { code, name, message } = (error ?? {}) as { code?: unknown; name?: unknown; message?: unknown };
+  if (typeof code === 'string' && /^(ECONN|EPIPE|ETIMEDOUT|ENOTCONN|EHOSTUNREACH|ENETUNREACH)/.test(code))
+    return true;
+  if (name === 'MaxRetriesPerRequestError') return true;
+  return (
+    typeof message === 'string' && /connection is closed|stream isn't writeable|socket closed/i.test(message)
+  );
 }
