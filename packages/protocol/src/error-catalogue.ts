@@ -607,6 +607,13 @@ export const errorCatalogue = define({
     message:
       'The FastCGI process failed to start: fullPath is missing or not executable, or the process exited before it listened.',
   },
+  EXT_FASTCGI_PROGRAM_MISSING: {
+    status: 502,
+    substatus: 2,
+    title: 'Bad Gateway',
+    message:
+      'The FastCGI program (fullPath) is not installed. For PHP on Debian or Ubuntu: apt-get install php-cgi.',
+  },
   EXT_FASTCGI_SERVER_UNREACHABLE: {
     status: 502,
     substatus: 3,

@@ -152,16 +152,17 @@ describe('the FastCGI process pool', () => {
     expect(JSON.parse((await runScript(pool, 'index.php')).body)).toMatchObject({ sapi: 'cgi-fcgi' });
   });
 
-  it('answers 502.2 when the program cannot start or exits before it listens', async () => {
+  it('answers 502.2 when the program is not installed, cannot start or exits before it listens', async () => {
     const { pool: missing } = await makePool({ spec: { fullPath: '/nonexistent/php-cgi' } });
     const error = await missing.acquire(new AbortController().signal).catch((e: unknown) => e);
-    expect(error).toMatchObject({ code: 'EXT_FASTCGI_START_FAILED', status: 502, substatus: 2 });
+    // Its page names the package to install, for every client.
+    expect(error).toMatchObject({ code: 'EXT_FASTCGI_PROGRAM_MISSING', status: 502, substatus: 2 });
     expect(String((error as Error).message)).toContain('apt-get install php-cgi');
     // A program that exits at once: a real process that never listens.
     const { pool: quits } = await makePool({ spec: { fullPath: '/bin/false', args: [] } });
-    await expect(quits.acquire(new AbortController().signal)).rejects.toThrow(
-      /exited \(code 1\) before it listened/,
-    );
+    const quit = await quits.acquire(new AbortController().signal).catch((e: unknown) => e);
+    expect(quit).toMatchObject({ code: 'EXT_FASTCGI_START_FAILED', status: 502, substatus: 2 });
+    expect(String((quit as Error).message)).toMatch(/exited \(code 1\) before it listened/);
   });
 
   it('recycles every process when the monitorChangesTo file changes', async () => {

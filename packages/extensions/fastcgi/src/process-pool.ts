@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import { isAbsolute } from 'node:path';
 import { EventEmitter } from 'node:events';
 import { HttpError, type ExtensionLogger } from '@w3pool/extension-sdk';
 import type { FastCgiBackend, Lease } from './backend.js';
@@ -234,9 +236,16 @@ export class ProcessPool
       application: this.settings.name,
       error: error.message,
     });
-    const hint = /php-cgi/.test(this.settings.spec.fullPath) ? ' (Debian: apt-get install php-cgi)' : '';
+    const { fullPath } = this.settings.spec;
+    const hint = /php-cgi/.test(fullPath) ? ' (Debian: apt-get install php-cgi)' : '';
+    // A program that is not there at all is the common case on a fresh machine: its page says what to
+    // install to every client, not only to local ones.
+    const code =
+      isAbsolute(fullPath) && !existsSync(fullPath)
+        ? 'EXT_FASTCGI_PROGRAM_MISSING'
+        : 'EXT_FASTCGI_START_FAILED';
     this.failures.record();
-    this.queue.failOldest(new HttpError('EXT_FASTCGI_START_FAILED', `${error.message}${hint}`));
+    this.queue.failOldest(new HttpError(code, `${error.message}${hint}`));
     this.refuseWaitersIfFailing();
     this.replenish();
   }
