@@ -1,18 +1,12 @@
-import { posix } from 'node:path';
 import { effectiveWebServer, type W3poolConfig, type WebServer } from '@w3pool/config';
 import {
   PIPELINE_STAGES,
   type BackgroundJobs,
   type ExecuteUrlOptions,
   type Extension,
-  type ExtensionContext,
   type ExtensionLogger,
-  type Handler,
   type ModuleContext,
-  type ModuleSubscriptions,
   type PipelineModule,
-  type PipelineStage,
-  type StageHandler,
 } from '@w3pool/extension-sdk';
 import { createMimeLookup } from '@w3pool/extension-static';
 import { W3poolError, type RequestJob } from '@w3pool/protocol';
@@ -24,11 +18,11 @@ import {
   type AccessPolicy,
 } from './access-checks.js';
 import type { AppOffline } from './app-offline.js';
-import { resolveExtension } from './extension-loader.js';
+import { childJob } from './child-request.js';
 import { compileMappings, selectCompiled, type CompiledMappings } from './handler-mapping.js';
 import { compilePaths, mapCompiled, type CompiledPaths } from './map-path.js';
-import { resolveModule } from './module-loader.js';
 import { answerFailure, checkResourceType, isLoopback, renderStatusPage } from './pipeline-errors.js';
+import { loadHandlers, loadModules, type LoadedHandler, type Subscribers } from './pipeline-loader.js';
 import type { RequestBody } from './request-body.js';
 import { RequestState, type PipelineServices } from './request-state.js';
 import type { StreamingResponse } from './streaming-response.js';
@@ -44,15 +38,6 @@ export interface PipelineOptions {
   application: { siteId: number; appPath: string };
   backgroundJobs: BackgroundJobs;
 }
-
-interface LoadedHandler {
-  handler?: Handler;
-  extension?: Extension;
-  loadError?: string;
-}
-
-/** Module notifications by stage, in module order: a stage nobody subscribes to costs one lookup. */
-type Subscribers = Partial<Record<PipelineStage | 'SendResponse' | 'Error', StageHandler[]>>;
 
 /** executeUrl children nest at most this deep: a handler that executes its own URL must not recurse forever. */
 const MAX_CHILD_DEPTH = 8;
@@ -131,46 +116,9 @@ export class RequestPipeline implements PipelineServices {
       application: { siteId: site.id, siteName: site.name, path: app.path, physicalPath: root },
     };
 
-    const handlers = await Promise.all(
-      webServer.handlers.list.map(async (mapping): Promise<LoadedHandler> => {
-        try {
-          const extension = await resolveExtension(mapping);
-          const context: ExtensionContext = { ...base, mapping };
-          return { extension, handler: await extension.load(context) };
-        } catch (error) {
-          const loadError = `handler mapping "${mapping.name}": ${(error as Error).message}`;
-          log.error('extension failed to load; requests mapped to it get 500.21', {
-            mapping: mapping.name,
-            error: loadError,
-          });
-          return { loadError };
-        }
-      }),
-    );
-
-    const modules: PipelineModule[] = [];
-    const subscribers: Subscribers = {};
-    let moduleError: string | undefined;
+    const handlers = await loadHandlers(webServer.handlers.list, base, log);
     const poolConfig = config.applicationPools.find((p) => p.name === pool);
-    for (const entry of webServer.modules) {
-      if (poolConfig && !preConditionMet(entry.preCondition, poolConfig)) continue;
-      try {
-        const module = await resolveModule(entry, webServer);
-        const subscriptions: ModuleSubscriptions = await module.init(base);
-        modules.push(module);
-        for (const [stage, handler] of Object.entries(subscriptions) as [keyof Subscribers, StageHandler][]) {
-          (subscribers[stage] ??= []).push(handler);
-        }
-      } catch (error) {
-        // IIS fails every request of an application whose module list cannot load (500.21, 500.19).
-        moduleError = `module "${entry.name}": ${(error as Error).message}`;
-        log.error('module failed to load; every request of the application gets 500.21', {
-          module: entry.name,
-          error: moduleError,
-        });
-        break;
-      }
-    }
+    const { modules, subscribers, moduleError } = await loadModules(webServer, poolConfig, base, log);
 
     options.appOffline.watch([{ siteId: site.id, appPath: app.path, root }]);
     return new RequestPipeline(
@@ -398,26 +346,9 @@ export class RequestPipeline implements PipelineServices {
     if (parent.depth + 1 >= MAX_CHILD_DEPTH) throw new W3poolError('WORKER_EXEC_URL_TOO_DEEP', url);
     const { response } = parent;
     if (response.headersSent) throw new Error('executeUrl after the response started');
-    const job = parent.request.job;
-    const target = new URL(url, `http://w3pool${job.path}`);
-    const path = posix.normalize(decodeURIComponent(target.pathname));
-    const owner = this.sitePaths.find((paths) => mapCompiled(paths, path) !== undefined);
-    if (owner !== this.paths) throw new W3poolError('WORKER_EXEC_URL_OTHER_APPLICATION', path);
-    const headers = [...job.headers];
-    for (const [name, value] of Object.entries(options?.headers ?? {})) {
-      for (let i = headers.length - 2; i >= 0; i -= 2) {
-        if (headers[i]!.toLowerCase() === name.toLowerCase()) headers.splice(i, 2);
-      }
-      headers.push(name, value);
-    }
-    const child: RequestJob = {
-      ...job,
-      rawUrl: target.pathname + target.search,
-      path,
-      query: target.search.slice(1),
-      method: options?.method?.toUpperCase() ?? job.method,
-      headers,
-    };
+    const child = childJob(parent.request.job, url, options);
+    const owner = this.sitePaths.find((paths) => mapCompiled(paths, child.path) !== undefined);
+    if (owner !== this.paths) throw new W3poolError('WORKER_EXEC_URL_OTHER_APPLICATION', child.path);
     await this.run(
       child,
       parent.request.bodySource,
