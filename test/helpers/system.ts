@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -74,6 +75,12 @@ export interface RunningSystem {
   redis: TestRedis;
   was: ServiceProcess;
   wasUrl: string;
+  /**
+   * The admin API's bearer token (W3POOL_ADMIN_TOKEN, fresh per system): every /api call sends
+   * `Authorization: Bearer <adminToken>`, as `adminHeaders()` gives it.
+   */
+  adminToken: string;
+  adminHeaders(): Record<string, string>;
   listener: ServiceProcess;
   listeners: ServiceProcess[];
   worker: ServiceProcess;
@@ -112,7 +119,13 @@ async function startSystemOnce(options: SystemOptions): Promise<RunningSystem> {
   const wasPort = await freePort();
   const config = options.config ? options.config(ports) : siteConfig(port, fixtureSite, options);
   const { file, dir } = await writeConfig(config);
-  const env = { ...options.env, REDIS_URL: redis.url, W3POOL_WAS_PORT: String(wasPort) };
+  const adminToken = randomBytes(24).toString('base64url');
+  const env = {
+    W3POOL_ADMIN_TOKEN: adminToken,
+    ...options.env,
+    REDIS_URL: redis.url,
+    W3POOL_WAS_PORT: String(wasPort),
+  };
   const was = startNode('was', ['services/was/dist/main.js', '--config', file], env);
   await was.waitForLine(/WAS ready/).catch(async (error: unknown) => {
     await was.stop('SIGKILL');
@@ -151,6 +164,8 @@ async function startSystemOnce(options: SystemOptions): Promise<RunningSystem> {
     redis,
     was,
     wasUrl: `http://127.0.0.1:${wasPort}`,
+    adminToken,
+    adminHeaders: () => ({ authorization: `Bearer ${adminToken}` }),
     get listener() {
       return listeners[0]!;
     },
