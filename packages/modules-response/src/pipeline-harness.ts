@@ -7,15 +7,14 @@ import { effectiveWebServer, validateConfig, type HandlerMapping, type WebServer
 import type {
   ExecuteUrlOptions,
   HandlerRequest,
-  HandlerResponse,
   KernelCachePolicy,
   ModuleSubscriptions,
   PipelineModule,
   RequestContext,
   RequestUser,
   ResponseFilter,
-  TransmitFileOptions,
 } from '@w3pool/extension-sdk';
+import { ANONYMOUS, fakeModuleContext, fakeRequest, RecordingResponse } from '@w3pool/extension-sdk/testing';
 import { renderErrorPage, W3poolError } from '@w3pool/protocol';
 
 export interface HarnessRequest {
@@ -61,68 +60,40 @@ export function webServerWith(overrides: Record<string, unknown> = {}, baseDir =
   return effectiveWebServer(config, 1, '/');
 }
 
-const ANONYMOUS: RequestUser = { name: '', authType: '', roles: [] };
-
-export class HarnessResponse implements HandlerResponse {
-  statusCode = 200;
-  substatus = 0;
-  logData = '';
-  headersSent = false;
-  ended = false;
-  kernelCache: KernelCachePolicy | undefined;
-  readonly headers = new Map<string, string | string[]>();
+/**
+ * The SDK's RecordingResponse, with its bytes going through the harness (SendResponse, the filters) into
+ * `sent`, and redirect, custom errors and executeUrl played as the worker plays them.
+ */
+export class HarnessResponse extends RecordingResponse {
   sent: Sent | undefined;
   /** What executeUrl runs: a child handler the test provides. */
   child: ((url: string, options: ExecuteUrlOptions | undefined) => Promise<void>) | undefined;
 
-  constructor(private readonly harness: ModuleHarness) {}
+  constructor(private readonly harness: ModuleHarness) {
+    super();
+  }
 
-  status(code: number, substatus = 0): this {
-    this.statusCode = code;
-    this.substatus = substatus;
-    return this;
-  }
-  setHeader(name: string, value: string | number | readonly string[]): this {
-    this.headers.set(name.toLowerCase(), typeof value === 'object' ? [...value] : String(value));
-    return this;
-  }
-  getHeader(name: string): string | string[] | undefined {
-    return this.headers.get(name.toLowerCase());
-  }
-  removeHeader(name: string): this {
-    this.headers.delete(name.toLowerCase());
-    return this;
-  }
-  setKernelCache(policy: KernelCachePolicy): this {
-    this.kernelCache = policy;
-    return this;
-  }
   /** Every write is one flush here: what a handler that awaits its writes sees in the worker. */
-  async write(chunk: Uint8Array | string): Promise<void> {
-    if (this.ended) throw new Error('write after end');
-    await this.harness.flush(Buffer.from(chunk), false);
+  protected override send(chunk: Buffer | undefined, final: boolean): Promise<void> {
+    return this.harness.flush(chunk ?? Buffer.alloc(0), final);
   }
-  async end(chunk?: Uint8Array | string): Promise<void> {
-    if (this.ended) return;
-    this.ended = true;
-    await this.harness.flush(chunk === undefined ? Buffer.alloc(0) : Buffer.from(chunk), true);
-  }
-  async redirect(location: string, status: 301 | 302 | 303 | 307 | 308 = 302): Promise<void> {
+  override async redirect(location: string, status: 301 | 302 | 303 | 307 | 308 = 302): Promise<void> {
     this.status(status).setHeader('location', location).setHeader('content-type', 'text/html; charset=UTF-8');
     await this.end(`moved to ${location}`);
   }
-  sendCustomError(status: number, substatus = 0): Promise<void> {
+  override sendCustomError(status: number, substatus = 0): Promise<void> {
     return this.harness.customError(status, substatus);
   }
-  transmitFile(_path: string, _options?: TransmitFileOptions): Promise<void> {
-    throw new Error('not used by the response modules');
-  }
-  async executeUrl(url: string, options?: ExecuteUrlOptions): Promise<{ status: number; substatus: number }> {
+  override async executeUrl(
+    url: string,
+    options?: ExecuteUrlOptions,
+  ): Promise<{ status: number; substatus: number }> {
     if (!this.child) throw new Error('executeUrl: no child handler in this test');
     await this.harness.runChild(url, options, this.child);
     return { status: this.statusCode, substatus: this.substatus };
   }
-  get body(): string {
+  /** The body as sent, after the filters. */
+  override get body(): string {
     return Buffer.concat(this.sent?.chunks ?? []).toString();
   }
 }
@@ -159,19 +130,8 @@ export class ModuleHarness implements RequestContext {
   ): Promise<ModuleHarness> {
     const subscriptions: ModuleSubscriptions[] = [];
     for (const module of modules) {
-      subscriptions.push(
-        await module.init({
-          pool: 'P',
-          webServer,
-          application: { siteId: 1, siteName: 'S', path: '/', physicalPath: '/tmp' },
-          log: { info: () => undefined, warn: () => undefined, error: () => undefined },
-          reportUnhealthy: () => undefined,
-          backgroundJobs: {
-            add: () => Promise.reject(new Error('no background jobs in unit tests')),
-            process: () => undefined,
-          },
-        }),
-      );
+      const application = { siteId: 1, siteName: 'S', path: '/', physicalPath: '/tmp' };
+      subscriptions.push(await module.init(fakeModuleContext(webServer, { application })));
     }
     return new ModuleHarness(webServer, subscriptions, request);
   }
@@ -272,31 +232,16 @@ export class ModuleHarness implements RequestContext {
 }
 
 function harnessRequest(request: HarnessRequest): HandlerRequest {
-  const headers = new Map(Object.entries(request.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v]));
   const path = request.path ?? '/';
-  return {
+  return fakeRequest({
     id: 'test.1',
     method: request.method ?? 'GET',
-    rawUrl: path + (request.query ? `?${request.query}` : ''),
+    url: path + (request.query ? `?${request.query}` : ''),
     path,
-    query: request.query ?? '',
     httpVersion: request.httpVersion ?? '1.1',
-    headers,
-    contentLength: 0,
-    preloadedBody: new Uint8Array(0),
-    bodyStream: async function* () {},
-    readBody: () => Promise.resolve(Buffer.alloc(0)),
+    headers: request.headers ?? {},
     remoteAddress: request.remoteAddress ?? '127.0.0.1',
-    remotePort: 50000,
-    localAddress: '127.0.0.1',
-    localPort: 80,
-    site: { id: 1, name: 'S' },
     application: { path: '/', physicalPath: '/tmp' },
-    physicalPath: request.physicalPath ?? `/tmp${path}`,
-    scriptName: path,
-    pathInfo: '',
-    serverVariable: (name) => headers.get(name.toLowerCase()),
-    mapPath: (url) => `/tmp${url}`,
-    user: ANONYMOUS,
-  };
+    ...(request.physicalPath === undefined ? {} : { physicalPath: request.physicalPath }),
+  });
 }

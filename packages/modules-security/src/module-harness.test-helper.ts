@@ -1,18 +1,21 @@
 // Drives a module's notifications the way the worker's pipeline does, for the unit tests: the webServer
-// settings come from the real schema and merge (server, site, application), the request and response are
-// small in-memory versions of the SDK's. The end-to-end suite (test/e2e/security-modules.test.ts) runs the
+// settings come from the real schema and merge (server, site, application), the request, response and
+// context are the SDK's test doubles (@w3pool/extension-sdk/testing). The end-to-end suite (test/e2e/security-modules.test.ts) runs the
 // modules in the real pipeline.
 import { effectiveWebServer, validateConfig, type WebServer, type WebServerOverride } from '@w3pool/config';
 import {
   HttpError,
-  type HandlerRequest,
-  type HandlerResponse,
-  type ModuleContext,
   type ModuleSubscriptions,
   type PipelineModule,
   type RequestContext,
   type RequestUser,
 } from '@w3pool/extension-sdk';
+import {
+  fakeModuleContext,
+  FakeRequestContext,
+  RecordingLog,
+  type RecordingResponse,
+} from '@w3pool/extension-sdk/testing';
 
 export interface Levels {
   server?: WebServerOverride;
@@ -58,24 +61,17 @@ export async function initModule(
   module: PipelineModule,
   levels: Levels = {},
 ): Promise<{ subscriptions: ModuleSubscriptions; warnings: Warning[] }> {
-  const warnings: Warning[] = [];
   const appPath = levels.appPath ?? '/';
-  const context: ModuleContext = {
-    pool: 'P',
-    webServer: webServerFor(levels),
+  const log = new RecordingLog();
+  const context = fakeModuleContext(webServerFor(levels), {
     application: { siteId: 1, siteName: 'S', path: appPath, physicalPath: `/srv${appPath}` },
-    log: {
-      info: () => undefined,
-      warn: (message, fields) => warnings.push({ message, fields }),
-      error: () => undefined,
-    },
-    reportUnhealthy: () => undefined,
-    backgroundJobs: {
-      add: () => Promise.reject(new Error('no background jobs in unit tests')),
-      process: () => undefined,
-    },
-  };
-  return { subscriptions: await module.init(context), warnings };
+    log,
+  });
+  const subscriptions = await module.init(context);
+  const warnings = log.lines
+    .filter((l) => l.level === 'warn')
+    .map(({ message, fields }) => ({ message, fields }));
+  return { subscriptions, warnings };
 }
 
 export interface FakeRequest {
@@ -99,84 +95,16 @@ export interface Outcome {
   user: RequestUser;
 }
 
-const ANONYMOUS: RequestUser = { name: '', authType: '', roles: [] };
-
-export function fakeContext(init: FakeRequest = {}, appPath = '/'): RequestContext {
-  const url = init.url ?? init.path ?? '/';
-  const q = url.indexOf('?');
-  const rawPath = q === -1 ? url : url.slice(0, q);
-  const headers = new Map(Object.entries(init.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v]));
-  let user = ANONYMOUS;
-  const request = {
-    id: 'r1',
+/** A request to the application at `appPath`; SERVER_NAME is `host` (default `localhost`). */
+export function fakeContext(init: FakeRequest = {}, appPath = '/'): FakeRequestContext {
+  return new FakeRequestContext({
     method: init.method ?? 'GET',
-    rawUrl: url,
-    path: init.path ?? decodeURIComponent(rawPath),
-    query: q === -1 ? '' : url.slice(q + 1),
-    httpVersion: '1.1',
-    headers,
+    url: init.url ?? init.path ?? '/',
+    ...(init.path === undefined ? {} : { path: init.path }),
+    headers: { host: init.host ?? 'localhost', ...init.headers },
     contentLength: init.contentLength ?? 0,
-    preloadedBody: new Uint8Array(),
     application: { path: appPath, physicalPath: `/srv${appPath}` },
-    serverVariable: (name: string) =>
-      name.toUpperCase() === 'SERVER_NAME' ? (init.host ?? 'localhost') : undefined,
-    get user() {
-      return user;
-    },
-  } as unknown as HandlerRequest;
-  const response = new FakeResponse();
-  return {
-    request,
-    response: response as unknown as HandlerResponse,
-    signal: new AbortController().signal,
-    webServer: undefined as unknown as WebServer,
-    get user() {
-      return user;
-    },
-    set user(value: RequestUser) {
-      user = value;
-    },
-    mapping: undefined,
-    error: undefined,
-    items: new Map(),
-    addResponseFilter: () => undefined,
-  };
-}
-
-/** The part of HandlerResponse the modules use: status, headers and redirect. */
-class FakeResponse {
-  statusCode = 200;
-  substatus = 0;
-  ended = false;
-  headersSent = false;
-  readonly headers: Record<string, string | string[]> = {};
-
-  status(code: number, substatus = 0): this {
-    this.statusCode = code;
-    this.substatus = substatus;
-    return this;
-  }
-
-  setHeader(name: string, value: string | readonly string[]): this {
-    this.headers[name.toLowerCase()] = typeof value === 'string' ? value : [...value];
-    return this;
-  }
-
-  getHeader(name: string): string | string[] | undefined {
-    return this.headers[name.toLowerCase()];
-  }
-
-  removeHeader(name: string): this {
-    delete this.headers[name.toLowerCase()];
-    return this;
-  }
-
-  redirect(location: string, status = 302): Promise<void> {
-    this.statusCode = status;
-    this.headers.location = location;
-    this.ended = true;
-    return Promise.resolve();
-  }
+  });
 }
 
 /** Run one notification on a context, as the pipeline does: an HttpError sets the status it maps to. */
@@ -195,7 +123,7 @@ export async function notify(
     code = error.code;
     result = 'finish';
   }
-  const { headers } = ctx.response as unknown as FakeResponse;
+  const headers = Object.fromEntries((ctx.response as RecordingResponse).headers);
   const location = headers.location;
   return {
     result,

@@ -1,43 +1,30 @@
 import type { HandlerRequest } from '@w3pool/extension-sdk';
+import { FAKE_SERVER_SOFTWARE, fakeRequest, type FakeRequestInit } from '@w3pool/extension-sdk/testing';
 import { describe, expect, it } from 'vitest';
 import { baseEnvironment, buildCgiEnvironment } from './cgi-environment.js';
 
-/** A request as the pipeline describes it; server variables answer from `variables`. */
-function request(
-  overrides: Partial<HandlerRequest> = {},
-  variables: Record<string, string> = {},
-): HandlerRequest {
-  const headers = new Map([
-    ['host', 'www.example.test:8080'],
-    ['user-agent', 'curl/8'],
-  ]);
-  return {
-    id: 'r1',
-    method: 'GET',
-    rawUrl: '/app/index.php/extra/path?a=1&b=2',
-    path: '/app/index.php/extra/path',
-    query: 'a=1&b=2',
-    httpVersion: '1.1',
-    headers,
-    contentLength: 0,
-    preloadedBody: new Uint8Array(),
-    bodyStream: () => (async function* () {})(),
-    readBody: () => Promise.resolve(Buffer.alloc(0)),
+/** A request for /app/index.php/extra/path as the pipeline describes it, changed by `init`. */
+function request(init: FakeRequestInit = {}): HandlerRequest {
+  return fakeRequest({
+    url: '/app/index.php/extra/path?a=1&b=2',
+    pathInfo: '/extra/path',
+    headers: { host: 'www.example.test:8080', 'user-agent': 'curl/8' },
     remoteAddress: '192.0.2.7',
     remotePort: 50123,
-    localAddress: '127.0.0.1',
     localPort: 8080,
     site: { id: 1, name: 'Default Web Site' },
     application: { path: '/app', physicalPath: '/srv/www/app' },
-    physicalPath: '/srv/www/app/index.php',
-    scriptName: '/app/index.php',
-    pathInfo: '/extra/path',
-    serverVariable: (name: string) => variables[name.toUpperCase()],
     mapPath: (url: string) => `/srv/www${url}`,
-    user: { name: '', authType: '', roles: [] },
-    ...overrides,
-  };
+    ...init,
+  });
 }
+
+/** The server variables buildCgiEnvironment reads, absent: what it falls back on. */
+const NO_VARIABLES = Object.fromEntries(
+  ['SERVER_SOFTWARE', 'SERVER_PROTOCOL', 'SERVER_NAME', 'SERVER_PORT', 'LOCAL_ADDR', 'REMOTE_ADDR']
+    .concat(['REMOTE_HOST', 'REMOTE_PORT', 'DOCUMENT_ROOT', 'HTTPS'])
+    .map((name) => [name, undefined]),
+);
 
 const base = { PATH: '/usr/bin:/bin' };
 
@@ -47,7 +34,7 @@ describe('buildCgiEnvironment (RFC 3875 section 4.1)', () => {
     expect(env).toMatchObject({
       PATH: '/usr/bin:/bin',
       GATEWAY_INTERFACE: 'CGI/1.1',
-      SERVER_SOFTWARE: 'w3pool',
+      SERVER_SOFTWARE: FAKE_SERVER_SOFTWARE,
       SERVER_PROTOCOL: 'HTTP/1.1',
       SERVER_NAME: 'www.example.test',
       SERVER_PORT: '8080',
@@ -61,19 +48,38 @@ describe('buildCgiEnvironment (RFC 3875 section 4.1)', () => {
       REMOTE_USER: '',
       SCRIPT_FILENAME: '/srv/www/app/index.php',
       REQUEST_URI: '/app/index.php/extra/path?a=1&b=2',
-      DOCUMENT_ROOT: '/srv/www/',
+      DOCUMENT_ROOT: '/srv/www/app',
       REDIRECT_STATUS: '200',
       HTTP_HOST: 'www.example.test:8080',
       HTTP_USER_AGENT: 'curl/8',
     });
   });
 
+  it("falls back on the request's own fields when a server variable is missing", () => {
+    const env = buildCgiEnvironment(request({ serverVariables: NO_VARIABLES }), base);
+    expect(env).toMatchObject({
+      SERVER_SOFTWARE: 'w3pool',
+      SERVER_PROTOCOL: 'HTTP/1.1',
+      SERVER_NAME: 'www.example.test',
+      SERVER_PORT: '8080',
+      SERVER_ADDR: '127.0.0.1',
+      REMOTE_ADDR: '192.0.2.7',
+      REMOTE_HOST: '192.0.2.7',
+      REMOTE_PORT: '50123',
+      DOCUMENT_ROOT: '/srv/www/',
+    });
+    expect(env).not.toHaveProperty('HTTPS');
+  });
+
   it('prefers the server variables an ISAPI extension would read', () => {
     const env = buildCgiEnvironment(
-      request(
-        {},
-        { SERVER_NAME: 'site.example', SERVER_SOFTWARE: 'w3pool/1.0', REMOTE_HOST: 'client.example' },
-      ),
+      request({
+        serverVariables: {
+          SERVER_NAME: 'site.example',
+          SERVER_SOFTWARE: 'w3pool/1.0',
+          REMOTE_HOST: 'client.example',
+        },
+      }),
       base,
     );
     expect([env.SERVER_NAME, env.SERVER_SOFTWARE, env.REMOTE_HOST]).toEqual([
@@ -93,16 +99,13 @@ describe('buildCgiEnvironment (RFC 3875 section 4.1)', () => {
   });
 
   it('leaves PATH_TRANSLATED out when there is no PATH_INFO', () => {
-    const env = buildCgiEnvironment(
-      request({ rawUrl: '/app/index.php', path: '/app/index.php', pathInfo: '', query: '' }),
-      base,
-    );
+    const env = buildCgiEnvironment(request({ url: '/app/index.php', pathInfo: '' }), base);
     expect([env.SCRIPT_NAME, env.PATH_INFO, env.QUERY_STRING]).toEqual(['/app/index.php', '', '']);
     expect(env).not.toHaveProperty('PATH_TRANSLATED');
   });
 
   it('sets CONTENT_LENGTH and CONTENT_TYPE for a body, and neither without one', () => {
-    const headers = new Map([['content-type', 'application/x-www-form-urlencoded']]);
+    const headers = { 'content-type': 'application/x-www-form-urlencoded' };
     const post = buildCgiEnvironment(request({ method: 'POST', contentLength: 13, headers }), base);
     expect([post.CONTENT_LENGTH, post.CONTENT_TYPE]).toEqual(['13', 'application/x-www-form-urlencoded']);
     expect(post).not.toHaveProperty('HTTP_CONTENT_TYPE');
@@ -114,28 +117,21 @@ describe('buildCgiEnvironment (RFC 3875 section 4.1)', () => {
   });
 
   it('never turns a Proxy header into HTTP_PROXY (httpoxy)', () => {
-    const headers = new Map([
-      ['proxy', 'http://evil.example:3128'],
-      ['x-ok', 'yes'],
-    ]);
+    const headers = { proxy: 'http://evil.example:3128', 'x-ok': 'yes' };
     const env = buildCgiEnvironment(request({ headers }), base);
     expect(env).not.toHaveProperty('HTTP_PROXY');
     expect(env.HTTP_X_OK).toBe('yes');
   });
 
   it('drops header names with characters outside letters, digits and hyphen', () => {
-    const headers = new Map([
-      ['x_forwarded_for', '10.0.0.1'],
-      ['x.dotted', '1'],
-      ['x-forwarded-for', '192.0.2.7'],
-    ]);
+    const headers = { x_forwarded_for: '10.0.0.1', 'x.dotted': '1', 'x-forwarded-for': '192.0.2.7' };
     const env = buildCgiEnvironment(request({ headers }), base);
     expect(env.HTTP_X_FORWARDED_FOR).toBe('192.0.2.7');
     expect(Object.keys(env).filter((k) => k.startsWith('HTTP_'))).toEqual(['HTTP_X_FORWARDED_FOR']);
   });
 
   it('passes Authorization to a script that authenticates itself, not when the server did', () => {
-    const headers = new Map([['authorization', 'Basic dTpw']]);
+    const headers = { authorization: 'Basic dTpw' };
     expect(buildCgiEnvironment(request({ headers }), base).HTTP_AUTHORIZATION).toBe('Basic dTpw');
     const authenticated = buildCgiEnvironment(
       request({ headers, user: { name: 'alice', authType: 'Basic', roles: [] } }),
@@ -146,13 +142,15 @@ describe('buildCgiEnvironment (RFC 3875 section 4.1)', () => {
   });
 
   it('sets HTTPS only when the connection is secure', () => {
-    expect(buildCgiEnvironment(request({}, { HTTPS: 'on' }), base).HTTPS).toBe('on');
-    expect(buildCgiEnvironment(request({}, { HTTPS: 'off' }), base)).not.toHaveProperty('HTTPS');
+    expect(buildCgiEnvironment(request({ https: true }), base).HTTPS).toBe('on');
+    expect(buildCgiEnvironment(request(), base)).not.toHaveProperty('HTTPS');
   });
 
   it('takes SERVER_NAME from a Host with an IPv6 address, without its port', () => {
-    const headers = new Map([['host', '[::1]:8080']]);
-    expect(buildCgiEnvironment(request({ headers }), base).SERVER_NAME).toBe('[::1]');
+    const headers = { host: '[::1]:8080' };
+    expect(buildCgiEnvironment(request({ headers, serverVariables: NO_VARIABLES }), base).SERVER_NAME).toBe(
+      '[::1]',
+    );
   });
 });
 

@@ -1,77 +1,13 @@
 import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type {
-  ExecuteUrlOptions,
-  ExtensionContext,
-  Handler,
-  HandlerRequest,
-  HandlerResponse,
-  HttpError,
-  WebServer,
-} from '@w3pool/extension-sdk';
+import type { ExtensionContext, Handler, HandlerRequest, HttpError, WebServer } from '@w3pool/extension-sdk';
+import { fakeRequest, RecordingResponse } from '@w3pool/extension-sdk/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import cgiExtension from './index.js';
 
-// The handler against real processes (sh scripts): what the pipeline gives it is played by the request
-// and response below; the end-to-end suite (test/e2e/cgi.test.ts) runs the same through the whole system.
-
-/** What the pipeline's response records: status, fields, the body as written, and a redirect run. */
-class RecordingResponse implements HandlerResponse {
-  statusCode = 200;
-  substatus = 0;
-  readonly headers = new Map<string, string | string[]>();
-  readonly chunks: Buffer[] = [];
-  executed: { url: string; options: ExecuteUrlOptions | undefined } | undefined;
-  logData = '';
-  headersSent = false;
-  ended = false;
-  status(code: number, substatus = 0): this {
-    this.statusCode = code;
-    this.substatus = substatus;
-    return this;
-  }
-  setHeader(name: string, value: string | number | readonly string[]): this {
-    this.headers.set(name.toLowerCase(), typeof value === 'object' ? [...value] : String(value));
-    return this;
-  }
-  getHeader(name: string) {
-    return this.headers.get(name.toLowerCase());
-  }
-  removeHeader(name: string): this {
-    this.headers.delete(name.toLowerCase());
-    return this;
-  }
-  write(chunk: Uint8Array | string): Promise<void> {
-    this.headersSent = true;
-    this.chunks.push(Buffer.from(chunk));
-    return Promise.resolve();
-  }
-  async end(chunk?: Uint8Array | string): Promise<void> {
-    if (chunk !== undefined) await this.write(chunk);
-    this.ended = true;
-  }
-  setKernelCache(): this {
-    return this;
-  }
-  redirect(): Promise<void> {
-    throw new Error('not used by CgiModule');
-  }
-  sendCustomError(): Promise<void> {
-    throw new Error('not used by CgiModule');
-  }
-  transmitFile(): Promise<void> {
-    throw new Error('not used by CgiModule');
-  }
-  executeUrl(url: string, options?: ExecuteUrlOptions) {
-    this.executed = { url, options };
-    this.ended = true;
-    return Promise.resolve({ status: 200, substatus: 0 });
-  }
-  get body(): string {
-    return Buffer.concat(this.chunks).toString();
-  }
-}
+// The handler against real processes (sh scripts): what the pipeline gives it is played by the SDK's test
+// doubles; the end-to-end suite (test/e2e/cgi.test.ts) runs the same through the whole system.
 
 describe('the CGI handler with real processes', () => {
   let dir: string;
@@ -111,40 +47,21 @@ describe('the CGI handler with real processes', () => {
 
   function request(file: string, body?: Buffer, method = 'GET'): HandlerRequest {
     const name = `/${file.slice(dir.length + 1)}`;
-    return {
-      id: 'r1',
+    return fakeRequest({
       method,
-      rawUrl: `${name}?q=1`,
-      path: name,
-      query: 'q=1',
-      httpVersion: '1.1',
-      headers: new Map([
-        ['host', 'localhost'],
-        ['proxy', 'http://evil.example'],
-      ]),
+      url: `${name}?q=1`,
+      headers: { host: 'localhost', proxy: 'http://evil.example' },
       contentLength: body ? body.length : 0,
-      preloadedBody: new Uint8Array(),
-      bodyStream: async function* () {
-        // The body in 64 KB pieces, each arriving in a later turn, as the listener's messages would.
+      // The body in 64 KB pieces, each arriving in a later turn, as the listener's messages would.
+      body: async function* () {
         for (let at = 0; body && at < body.length; at += 65536) {
           await new Promise<void>((resolve) => setImmediate(resolve));
           yield body.subarray(at, at + 65536);
         }
       },
-      readBody: () => Promise.resolve(body ?? Buffer.alloc(0)),
-      remoteAddress: '127.0.0.1',
-      remotePort: 40000,
-      localAddress: '127.0.0.1',
-      localPort: 8080,
-      site: { id: 1, name: 'Test' },
       application: { path: '/', physicalPath: dir },
       physicalPath: file,
-      scriptName: name,
-      pathInfo: '',
-      serverVariable: () => undefined,
-      mapPath: (url: string) => join(dir, url),
-      user: { name: '', authType: '', roles: [] },
-    };
+    });
   }
 
   async function run(handle: Handler, file: string, body?: Buffer, signal = new AbortController().signal) {
@@ -264,7 +181,9 @@ echo "gateway=$GATEWAY_INTERFACE query=$QUERY_STRING script=$SCRIPT_NAME proxy=\
       await handler(),
       await script('local.cgi', `printf 'Location: /next.html?x=1\\n\\n'`),
     );
-    expect(local.response.executed).toEqual({ url: '/next.html?x=1', options: { method: 'GET' } });
+    expect(local.response.calls).toEqual([
+      { call: 'executeUrl', url: '/next.html?x=1', options: { method: 'GET' } },
+    ]);
     const client = await run(
       await handler(),
       await script('client.cgi', `printf 'Location: https://example.com/\\r\\n\\r\\n'`),

@@ -1,6 +1,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { RecordingLog } from '@w3pool/extension-sdk/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   DEFAULT_CONCURRENCY,
@@ -8,7 +9,7 @@ import {
   parseAddress,
   type ExternalSettings,
 } from './external-server.js';
-import { recordingLogger, startPhpFpm, startScript } from './php-test-helpers.js';
+import { startPhpFpm, startScript } from './php-test-helpers.js';
 
 // The external-server backend against a real php-fpm with two children.
 
@@ -27,7 +28,7 @@ describe('an external FastCGI server (php-fpm)', () => {
   });
 
   const server = (settings: Partial<ExternalSettings> = {}) => {
-    const log = recordingLogger();
+    const log = new RecordingLog();
     const backend = new ExternalServer(
       {
         name: 'php-fpm',

@@ -2,17 +2,12 @@ import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type {
-  ExtensionContext,
-  HandlerRequest,
-  HandlerResponse,
-  KernelCachePolicy,
-  WebServer,
-} from '@w3pool/extension-sdk';
+import type { ExtensionContext, HandlerRequest, WebServer } from '@w3pool/extension-sdk';
+import { fakeRequest, RecordingLog, RecordingResponse } from '@w3pool/extension-sdk/testing';
 import { ApplicationRegistry, type FastCgiApplication } from './application-registry.js';
 import { createFastCgiHandler, resolveApplication } from './fastcgi-handler.js';
 import { fastCgiParams } from './fastcgi-params.js';
-import { PHP_CGI, PHP_FIXTURES, processAlive, recordingLogger } from './php-test-helpers.js';
+import { PHP_CGI, PHP_FIXTURES, processAlive } from './php-test-helpers.js';
 import type { ProcessPool } from './process-pool.js';
 
 // The handler between the SDK's request and response and a real php-cgi: what reaches PHP, and what
@@ -54,7 +49,7 @@ function handlerFor(
 ) {
   const registry = new ApplicationRegistry();
   registries.push(registry);
-  const log = recordingLogger();
+  const log = new RecordingLog();
   const context = {
     pool: 'Test',
     log,
@@ -82,98 +77,16 @@ function request(
   url: string,
   init: { method?: string; headers?: Record<string, string>; body?: string } = {},
 ): HandlerRequest {
-  const [path = '/', query = ''] = url.split('?', 2);
-  const body = Buffer.from(init.body ?? '');
-  const headers = new Map(Object.entries({ host: 'php.test', ...init.headers }));
-  return {
-    id: 'r1',
+  return fakeRequest({
     method: init.method ?? 'GET',
-    rawUrl: url,
-    path,
-    query,
-    httpVersion: '1.1',
-    headers,
-    contentLength: init.body === undefined ? 0 : body.length,
-    preloadedBody: body,
-    bodyStream: async function* () {
-      if (body.length) yield await Promise.resolve(body);
-    },
-    readBody: () => Promise.resolve(body),
-    remoteAddress: '127.0.0.1',
-    remotePort: 50000,
-    localAddress: '127.0.0.1',
+    url,
+    headers: { host: 'php.test', ...init.headers },
+    ...(init.body === undefined ? {} : { body: init.body }),
     localPort: 8080,
     site: { id: 1, name: 'Test' },
     application: { path: '/', physicalPath: PHP_FIXTURES },
-    physicalPath: join(PHP_FIXTURES, path.slice(1)),
-    scriptName: path,
-    pathInfo: '',
-    serverVariable: (name) => (name.toUpperCase() === 'SERVER_NAME' ? 'php.test' : undefined),
     mapPath: (p) => join(PHP_FIXTURES, p),
-    user: { name: '', authType: '', roles: [] },
-  };
-}
-
-/** A HandlerResponse that records what the handler did with it. */
-class RecordingResponse implements HandlerResponse {
-  statusCode = 200;
-  substatus = 0;
-  readonly headers = new Map<string, string | string[]>();
-  readonly chunks: string[] = [];
-  headersSent = false;
-  ended = false;
-  logData = '';
-  executed: string | undefined;
-
-  status(code: number, substatus = 0): this {
-    this.statusCode = code;
-    this.substatus = substatus;
-    return this;
-  }
-  setHeader(name: string, value: string | number | readonly string[]): this {
-    this.headers.set(
-      name.toLowerCase(),
-      typeof value === 'number' ? String(value) : (value as string | string[]),
-    );
-    return this;
-  }
-  getHeader(name: string) {
-    return this.headers.get(name.toLowerCase());
-  }
-  removeHeader(name: string): this {
-    this.headers.delete(name.toLowerCase());
-    return this;
-  }
-  write(chunk: Uint8Array | string): Promise<void> {
-    this.headersSent = true;
-    this.chunks.push(Buffer.from(chunk).toString());
-    return Promise.resolve();
-  }
-  end(chunk?: Uint8Array | string): Promise<void> {
-    if (chunk !== undefined) this.chunks.push(Buffer.from(chunk).toString());
-    this.headersSent = true;
-    this.ended = true;
-    return Promise.resolve();
-  }
-  setKernelCache(_policy: KernelCachePolicy): this {
-    return this;
-  }
-  redirect(): Promise<void> {
-    return Promise.reject(new Error('not used'));
-  }
-  sendCustomError(): Promise<void> {
-    return Promise.reject(new Error('not used'));
-  }
-  transmitFile(): Promise<void> {
-    return Promise.reject(new Error('not used'));
-  }
-  executeUrl(url: string): Promise<{ status: number; substatus: number }> {
-    this.executed = url;
-    return Promise.resolve({ status: 200, substatus: 0 });
-  }
-  get body(): string {
-    return this.chunks.join('');
-  }
+  });
 }
 
 async function serve(handler: ReturnType<typeof handlerFor>['handler'], req: HandlerRequest) {
@@ -282,7 +195,7 @@ describe('FastCgiModule', () => {
   it('runs a local redirect (Location without Status) through executeUrl, and passes a client redirect on', async () => {
     const { handler } = handlerFor(application());
     const local = await serve(handler, request('/redirect.php?local=1&to=/index.php'));
-    expect(local.executed).toBe('/index.php');
+    expect(local.lastCall('executeUrl')?.url).toBe('/index.php');
     expect(local.chunks).toEqual([]);
     const client = await serve(handler, request('/redirect.php?to=http://elsewhere.example/'));
     expect(client.statusCode).toBe(302);
@@ -320,10 +233,10 @@ describe('FastCgiModule', () => {
   it('holds output up to responseBufferLimit, and streams past it or when the limit is 0', async () => {
     const buffered = handlerFor(application());
     const whole = await serve(buffered.handler, request('/stream.php'));
-    expect(whole.chunks).toEqual(['chunk 1\nchunk 2\nchunk 3\n']);
+    expect(whole.chunks.map(String)).toEqual(['chunk 1\nchunk 2\nchunk 3\n']);
     const streaming = handlerFor(application(), { responseBufferLimit: 0 });
     const streamed = await serve(streaming.handler, request('/stream.php'));
-    expect(streamed.chunks.join('')).toBe('chunk 1\nchunk 2\nchunk 3\n');
+    expect(streamed.body).toBe('chunk 1\nchunk 2\nchunk 3\n');
     expect(streamed.chunks.length).toBeGreaterThan(1);
   });
 
@@ -335,7 +248,7 @@ describe('FastCgiModule', () => {
     const response = new RecordingResponse();
     const served = handler(request(`/wait.php?gate=${gate}`), response, leaving.signal);
     const pool = registry.backendFor(app, log) as ProcessPool;
-    await expect.poll(() => response.chunks.join(''), { timeout: 5000 }).toMatch(/started \d+/);
+    await expect.poll(() => response.body, { timeout: 5000 }).toMatch(/started \d+/);
     leaving.abort(new Error('client left'));
     await expect(served).rejects.toThrow('client left');
     // PHP does not stop for the abort; its process stays taken until the script ends.
@@ -343,7 +256,7 @@ describe('FastCgiModule', () => {
     writeFileSync(gate, '');
     await expect.poll(() => pool.snapshot().idle, { timeout: 5000 }).toBe(1);
     rmSync(gate);
-    const pid = Number(/started (\d+)/.exec(response.chunks.join(''))![1]);
+    const pid = Number(/started (\d+)/.exec(response.body)![1]);
     const next = await serve(handler, request('/index.php'));
     expect(Number(next.headers.get('x-php-pid'))).toBe(pid);
   });

@@ -4,7 +4,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { ExtensionLogger } from '@w3pool/extension-sdk';
+import { RecordingLog } from '@w3pool/extension-sdk/testing';
 import type { FastCgiBackend } from './backend.js';
 import { FastCgiCall, type CallLimits } from './fastcgi-call.js';
 import { ProcessPool, type PoolSettings } from './process-pool.js';
@@ -14,28 +14,15 @@ import { ProcessPool, type PoolSettings } from './process-pool.js';
 export const PHP_CGI = ['/usr/bin/php-cgi', '/usr/local/bin/php-cgi'].find((p) => existsSync(p)) ?? 'php-cgi';
 export const PHP_FIXTURES = fileURLToPath(new URL('../../../../test/fixtures/php/', import.meta.url));
 
-export interface LogLine {
-  readonly level: 'info' | 'warn' | 'error';
-  readonly message: string;
-  readonly fields: Record<string, unknown> | undefined;
-}
-
-export function recordingLogger(): ExtensionLogger & { lines: LogLine[] } {
-  const lines: LogLine[] = [];
-  const at = (level: LogLine['level']) => (message: string, fields?: Record<string, unknown>) =>
-    void lines.push({ level, message, fields });
-  return { lines, info: at('info'), warn: at('warn'), error: at('error') };
-}
-
 /** Pools made by a test, closed and their directories removed by `closePools`. */
 const made: { pool: ProcessPool; dir: string }[] = [];
 
 export async function makePool(
   overrides: Partial<Omit<PoolSettings, 'spec'>> & { spec?: Partial<PoolSettings['spec']> } = {},
   now?: () => number,
-): Promise<{ pool: ProcessPool; log: ReturnType<typeof recordingLogger> }> {
+): Promise<{ pool: ProcessPool; log: RecordingLog }> {
   const dir = await mkdtemp(join(tmpdir(), 'w3pool-fastcgi-test-'));
-  const log = recordingLogger();
+  const log = new RecordingLog();
   const { spec, ...rest } = overrides;
   const pool = new ProcessPool(
     {

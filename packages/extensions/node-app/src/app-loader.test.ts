@@ -10,12 +10,13 @@ import { registerBackgroundProcessors } from './background-processors.js';
 import { listenInterceptor } from './listen-interceptor.js';
 import { RequestExchange } from './request-exchange.js';
 import {
+  FakeBody,
   fakeRequest,
   RecordingBackgroundJobs,
   RecordingLog,
   RecordingResponse,
-  type FakeRequestOptions,
-} from './sdk-fakes.js';
+  type FakeRequestInit,
+} from '@w3pool/extension-sdk/testing';
 
 // Entry modules of every kind the loader accepts, written to a temporary directory and imported as the
 // domain imports them.
@@ -28,8 +29,8 @@ const write = async (name: string, source: string) => {
 };
 
 /** One request through the loaded application; its status and body. */
-async function serve(app: NodeApp, options: FakeRequestOptions = {}) {
-  const request = fakeRequest(options);
+async function serve(app: NodeApp, options: FakeRequestInit = {}) {
+  const request = fakeRequest({ body: new FakeBody(), ...options });
   const response = new RecordingResponse();
   const exchange = new RequestExchange(
     request,
@@ -76,7 +77,7 @@ describe('loadNodeApp', () => {
       1000,
     );
     expect(app.kind).toBe('request listener');
-    expect(await serve(app, { rawUrl: '/x?y=1' })).toEqual({ status: 200, body: 'esm /x?y=1' });
+    expect(await serve(app, { url: '/x?y=1' })).toEqual({ status: 200, body: 'esm /x?y=1' });
   });
 
   it('serves a CommonJS module.exports listener, and a default compiled from an ES module', async () => {
@@ -111,7 +112,7 @@ export default server;`,
     const expecting = await serve(app, {
       method: 'POST',
       contentLength: 1,
-      rawHeaders: ['Host', 'x', 'Expect', '100-continue'],
+      headers: ['Host', 'x', 'Expect', '100-continue'],
     });
     expect(expecting.status).toBe(417);
   });
@@ -145,7 +146,7 @@ export default app;`,
       5000,
     );
     expect(app.kind).toBe('Fastify app');
-    const answer = await serve(app, { rawUrl: '/hello?name=w3pool' });
+    const answer = await serve(app, { url: '/hello?name=w3pool' });
     expect(answer.status).toBe(200);
     expect(JSON.parse(answer.body)).toEqual({ hello: 'w3pool', ip: '127.0.0.1' });
     await app.close();

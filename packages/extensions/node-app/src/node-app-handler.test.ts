@@ -1,7 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import type { NodeApp } from './app-loader.js';
 import { nodeAppHandler } from './node-app-handler.js';
-import { fakeRequest, RecordingBackgroundJobs, RecordingLog, RecordingResponse } from './sdk-fakes.js';
+import {
+  fakeRequest,
+  RecordingBackgroundJobs,
+  RecordingLog,
+  RecordingResponse,
+} from '@w3pool/extension-sdk/testing';
 
 function appOf(serve: NodeApp['serve']): NodeApp {
   return { kind: 'request listener', namespace: {}, serve, close: () => Promise.resolve() };
@@ -13,16 +18,7 @@ describe('nodeAppHandler', () => {
   it('refuses a WebSocket upgrade with 501 before the application sees it', async () => {
     const handler = nodeAppHandler(echoUrl, new RecordingBackgroundJobs(), new RecordingLog());
     const request = fakeRequest({
-      rawHeaders: [
-        'Host',
-        'x',
-        'Connection',
-        'Upgrade',
-        'Upgrade',
-        'websocket',
-        'Sec-WebSocket-Version',
-        '13',
-      ],
+      headers: ['Host', 'x', 'Connection', 'Upgrade', 'Upgrade', 'websocket', 'Sec-WebSocket-Version', '13'],
     });
     await expect(
       handler(request, new RecordingResponse(), new AbortController().signal),
@@ -36,8 +32,8 @@ describe('nodeAppHandler', () => {
     const handler = nodeAppHandler(echoUrl, new RecordingBackgroundJobs(), new RecordingLog());
     const response = new RecordingResponse();
     const request = fakeRequest({
-      rawUrl: '/h2c',
-      rawHeaders: ['Host', 'x', 'Connection', 'Upgrade, HTTP2-Settings', 'Upgrade', 'h2c'],
+      url: '/h2c',
+      headers: ['Host', 'x', 'Connection', 'Upgrade, HTTP2-Settings', 'Upgrade', 'h2c'],
     });
     await handler(request, response, new AbortController().signal);
     expect(response.body).toBe('served /h2c');

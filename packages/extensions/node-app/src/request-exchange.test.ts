@@ -9,14 +9,14 @@ import {
   RecordingBackgroundJobs,
   RecordingLog,
   RecordingResponse,
-  type FakeRequestOptions,
-} from './sdk-fakes.js';
+  type FakeRequestInit,
+} from '@w3pool/extension-sdk/testing';
 
 // The adapter with Node's own IncomingMessage and ServerResponse: what an application does to them must
 // reach the SDK's response as Node's server would have put it on the wire.
 
-function setup(options: FakeRequestOptions = {}, body = new FakeBody()) {
-  const request = fakeRequest(options, body);
+function setup(options: FakeRequestInit = {}, body = new FakeBody()) {
+  const request = fakeRequest({ body, ...options });
   const response = new RecordingResponse();
   const log = new RecordingLog();
   const exchange = new RequestExchange(
@@ -36,10 +36,11 @@ describe('RequestExchange: the request', () => {
   it('is a Node request: method, raw URL, headers and rawHeaders as sent, version and socket', async () => {
     const { run } = setup({
       method: 'GET',
-      rawUrl: '/a%20b?x=1',
+      url: '/a%20b?x=1',
       httpVersion: '1.0',
       https: true,
-      rawHeaders: ['Host', 'w3pool.test', 'X-Tag', 'one', 'x-tag', 'two', 'Cookie', 'a=1', 'Cookie', 'b=2'],
+      remotePort: 50123,
+      headers: ['Host', 'w3pool.test', 'X-Tag', 'one', 'x-tag', 'two', 'Cookie', 'a=1', 'Cookie', 'b=2'],
     });
     let seen: Record<string, unknown> = {};
     await run((req, res) => {
@@ -119,13 +120,13 @@ describe('RequestExchange: the request', () => {
   });
 
   it('fails the request body when the SDK stream fails, as a reset connection would', async () => {
-    const request = fakeRequest({ method: 'POST', contentLength: 10 });
-    const failing: typeof request = {
-      ...request,
-      bodyStream: () => ({
+    const failing = fakeRequest({
+      method: 'POST',
+      contentLength: 10,
+      body: () => ({
         [Symbol.asyncIterator]: () => ({ next: () => Promise.reject(new Error('client went away')) }),
       }),
-    };
+    });
     const response = new RecordingResponse();
     const exchange = new RequestExchange(
       failing,
@@ -219,7 +220,7 @@ describe('RequestExchange: the response', () => {
     const { run, response } = setup({
       method: 'POST',
       contentLength: 2,
-      rawHeaders: ['Host', 'w3pool.test', 'Expect', '100-continue'],
+      headers: ['Host', 'w3pool.test', 'Expect', '100-continue'],
     });
     let expectsContinue = false;
     await run((_req, res, expects) => {
