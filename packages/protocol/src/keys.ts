@@ -69,6 +69,12 @@ export function hostCommandChannel(poolName: string): string {
  */
 export const EVENTS_STREAM = `${KEY_PREFIX}:events`;
 
+/**
+ * How many events of each kind every pool had (a hash of `pool\tkind\treason` → count), kept beside the
+ * capped stream so that GET /metrics reads counters that never lose what the stream trims away.
+ */
+export const EVENT_COUNTS_KEY = `${KEY_PREFIX}:events:counts`;
+
 /** A worker process's live record (`appcmd list wp`), refreshed by its pool host with a short TTL. */
 export function workerProcessKey(host: string, pid: number): string {
   return `${KEY_PREFIX}:wp:${host}:${pid}`;

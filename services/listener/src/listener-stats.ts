@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { listenerPresenceKey } from '@w3pool/protocol';
 import type { CacheCounters } from './response-cache.js';
+import { RequestTraffic } from './request-traffic.js';
 
 const REFRESH_MS = 2000;
 const TTL_MS = 10_000;
@@ -17,6 +18,8 @@ export class ListenerStats {
   abandoned = 0;
   /** Rejections by HTTPERR s-reason. */
   readonly rejected: Record<string, number> = {};
+  /** Requests by site, pool and status class, and latency histograms (WAS's GET /metrics). */
+  readonly traffic = new RequestTraffic();
 }
 
 /**
@@ -50,7 +53,7 @@ export class ListenerPresenceWriter {
 
   private async write(): Promise<void> {
     const key = listenerPresenceKey(this.listenerId);
-    const { rejected, ...counters } = this.stats;
+    const { rejected, traffic, ...counters } = this.stats;
     await this.redis
       .multi()
       .hset(key, {
@@ -60,6 +63,7 @@ export class ListenerPresenceWriter {
         ...counters,
         ...this.cache,
         rejected: JSON.stringify(rejected),
+        traffic: JSON.stringify(traffic.snapshot()),
       })
       .pexpire(key, TTL_MS)
       .exec();

@@ -68,6 +68,9 @@ export interface PendingTimings {
  */
 export class PendingRequest {
   state: PendingState = 'Queued';
+  /** When it entered the queue, and when the first message of the worker that took it came (metrics). */
+  readonly queuedAt: number;
+  firstReplyAt: number | undefined;
   private control: string | undefined;
   private timer: NodeJS.Timeout | undefined;
   private strikes = 0;
@@ -78,7 +81,9 @@ export class PendingRequest {
     private readonly ports: PendingRequestPorts,
     private readonly timings: PendingTimings,
     private readonly now: () => number = Date.now,
-  ) {}
+  ) {
+    this.queuedAt = now();
+  }
 
   /** Queued: the deadline runs from now. */
   start(): void {
@@ -88,6 +93,7 @@ export class PendingRequest {
   /** A message from the worker that has the request. */
   reply(message: ToListener): void {
     if (this.state === 'Settled') return;
+    this.firstReplyAt ??= this.now();
     this.state = 'Running';
     this.strikes = 0;
     if (message.worker.control) this.control = message.worker.control;

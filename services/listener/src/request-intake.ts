@@ -50,7 +50,7 @@ export function createRequestIntake(
     // From here the answer comes later: the connection's end logs it, and tells a queued request that its
     // client left.
     response.on('close', () => {
-      logAccess(exchange, deps.w3c);
+      finished(deps, exchange);
       exchange.pending?.clientGone();
     });
     sequence += 1;
@@ -73,8 +73,21 @@ function answerNow(deps: IntakeDeps, exchange: Exchange, code: ErrorCode): void 
  * else once the connection is done with it, so time-taken and a client's early leaving are right.
  */
 function logWhenDone(deps: IntakeDeps, exchange: Exchange): void {
-  if (exchange.response.writableFinished) logAccess(exchange, deps.w3c);
-  else exchange.response.once('close', () => logAccess(exchange, deps.w3c));
+  if (exchange.response.writableFinished) finished(deps, exchange);
+  else exchange.response.once('close', () => finished(deps, exchange));
+}
+
+/** Every exchange ends here once: counted for the metrics (in memory), then logged. */
+function finished(deps: IntakeDeps, exchange: Exchange): void {
+  const { route, pending } = exchange;
+  deps.stats.traffic.record({
+    site: route?.site.name ?? '',
+    pool: route?.pool.name ?? '',
+    status: exchange.response.headersSent ? exchange.response.statusCode : 0,
+    totalMs: Date.now() - exchange.startedAt,
+    ...(pending?.firstReplyAt === undefined ? {} : { queueWaitMs: pending.firstReplyAt - pending.queuedAt }),
+  });
+  logAccess(exchange, deps.w3c);
 }
 
 function unqueueable(deps: IntakeDeps, exchange: Exchange, error: unknown): void {

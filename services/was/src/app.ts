@@ -9,6 +9,7 @@ import { followRapidFailInbox } from './rapid-fail-inbox.js';
 import { RedisRecovery } from './redis-recovery.js';
 import { logOutages } from './redis-outage.js';
 import { RuntimeControl } from './runtime-control.js';
+import { registerMetricsEndpoint } from './metrics/metrics-endpoint.js';
 import { createHttp, type WasHttp } from './was-http.js';
 
 export type { WasHttp } from './was-http.js';
@@ -66,6 +67,8 @@ export async function buildWas(options: WasOptions): Promise<WasService> {
   const http = createHttp(log);
   registerHealth(http, redis, config, recovery);
   registerAdminApi(http, { redis, config, control, jobs, log });
+  // GET /metrics (docs/metrics.md): Prometheus text, read from Redis at scrape time; an admin route.
+  registerMetricsEndpoint(http, { redis, config, control, jobs });
 
   return {
     http,

@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { EVENTS_STREAM } from '@w3pool/protocol';
+import { EVENT_COUNTS_KEY, EVENTS_STREAM } from '@w3pool/protocol';
 
 /** Recycle reasons, under IIS's logEventOnRecycle flag names. */
 export type RecycleReason =
@@ -43,6 +43,10 @@ export class EventLog {
   }
 
   record(kind: EventKind, fields: { pid?: number; reason?: string; detail?: string }): void {
+    // Counted for GET /metrics whatever logEventOnRecycle says: it chooses what is logged, not what happened.
+    this.redis
+      .hincrby(EVENT_COUNTS_KEY, `${this.pool}\t${kind}\t${fields.reason ?? ''}`, 1)
+      .catch((error: unknown) => this.log.warn({ err: error }, 'event not counted'));
     if (kind === 'Recycle' && fields.reason && !this.recycleFlags.has(fields.reason)) return;
     const entry = { at: Date.now(), pool: this.pool, kind, ...fields };
     this.log.info(entry, `event: ${kind}${fields.reason ? ` (${fields.reason})` : ''}`);
