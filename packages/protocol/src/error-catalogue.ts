@@ -295,6 +295,58 @@ export const errorCatalogue = define({
     message: 'The admin API failed; see the WAS log.',
   },
 
+  // WAS live configuration API (services/was/src/config-api): reads, writes, versions and history.
+  WAS_CONFIG_REJECTED: {
+    status: 400,
+    substatus: 0,
+    title: 'Bad Request',
+    message:
+      'The configuration change is invalid; nothing was changed (see issues: JSON pointer and reason).',
+  },
+  WAS_CONFIG_BODY_INVALID: {
+    status: 400,
+    substatus: 0,
+    title: 'Bad Request',
+    message: 'The configuration request body must be a JSON object.',
+  },
+  WAS_CONFIG_BODY_TOO_LARGE: {
+    status: 413,
+    substatus: 0,
+    iisStatus: '404.13',
+    title: 'Content Too Large',
+    message: 'The configuration request body exceeds 1 MiB.',
+  },
+  WAS_CONFIG_PRECONDITION_FAILED: {
+    status: 412,
+    substatus: 0,
+    title: 'Precondition Failed',
+    message: 'If-Match does not name the running configuration version (its ETag); read it again.',
+  },
+  WAS_CONFIG_PRECONDITION_REQUIRED: {
+    status: 428,
+    substatus: 0,
+    title: 'Precondition Required',
+    message: 'Replacing the whole configuration needs an If-Match header with the ETag of a GET.',
+  },
+  WAS_CONFIG_ITEM_NOT_FOUND: {
+    status: 404,
+    substatus: 0,
+    title: 'Not Found',
+    message: 'The configuration has no such item.',
+  },
+  WAS_CONFIG_ITEM_EXISTS: {
+    status: 409,
+    substatus: 0,
+    title: 'Conflict',
+    message: 'The configuration already has an item with this key.',
+  },
+  WAS_CONFIG_VERSION_NOT_FOUND: {
+    status: 404,
+    substatus: 0,
+    title: 'Not Found',
+    message: 'The configuration history does not hold this version.',
+  },
+
   // Worker (w3wp) and its pipeline.
   WORKER_NOT_FOUND: {
     status: 404,

@@ -4,6 +4,8 @@ import { W3poolError, errorCatalogue, type ErrorCode } from '@w3pool/protocol';
 import type { W3poolConfig } from '@w3pool/config';
 import type { BackgroundJobsView } from './background-jobs-view.js';
 import type { ConfigOwner } from './config-owner.js';
+import type { LiveConfig } from './config-api/live-config.js';
+import { configRoutes } from './config-api/routes.js';
 import type { RuntimeControl } from './runtime-control.js';
 import { isRedisOutage } from './redis-outage.js';
 import type { WasHttp } from './was-http.js';
@@ -14,6 +16,8 @@ export interface AdminApiParts {
   control: RuntimeControl;
   /** Background jobs (docs/background-jobs.md). */
   jobs: BackgroundJobsView;
+  /** The live configuration: /api/config/... reads, writes and history (docs/admin-api.md). */
+  live: LiveConfig;
   log: Logger;
 }
 
@@ -37,6 +41,12 @@ export function registerAdminApi(http: WasHttp, parts: AdminApiParts): void {
   http.addHook('onRequest', (request, _reply, done) => {
     const down = request.url.startsWith('/api/') && redis.status !== 'ready';
     done(down ? new W3poolError('WAS_REDIS_UNAVAILABLE', `(connection ${redis.status})`) : undefined);
+  });
+
+  // The configuration itself (/api/config/...): a plugin, for its own 400/412/428 answers with issues.
+  void http.register((child, _options, done) => {
+    configRoutes(child, parts.live);
+    done();
   });
 
   // appcmd list apppool / list site, with the live state and queue depth.

@@ -5,6 +5,7 @@ import { registerAdminApi } from './admin-api.js';
 import { BackgroundJobEvents } from './background-job-events.js';
 import { BackgroundJobsView } from './background-jobs-view.js';
 import { ConfigOwner } from './config-owner.js';
+import { LiveConfig } from './config-api/live-config.js';
 import { followRapidFailInbox } from './rapid-fail-inbox.js';
 import { RedisRecovery } from './redis-recovery.js';
 import { logOutages } from './redis-outage.js';
@@ -43,6 +44,9 @@ export async function buildWas(options: WasOptions): Promise<WasService> {
   });
   logOutages(redis, 'commands', log);
   const config = new ConfigOwner(options.configFile, redis, log);
+  // The live configuration API (docs/admin-api.md): hooks in before the first load, which may read a tree
+  // saved in Redis (read-only file) and records the first version in the history.
+  const live = new LiveConfig(config, redis);
   const control = new RuntimeControl(redis);
   const inbox = createRedis(options.redisUrl, 'subscriber', { connectionName: 'w3pool-was-inbox' });
   logOutages(inbox, 'inbox', log);
@@ -66,7 +70,7 @@ export async function buildWas(options: WasOptions): Promise<WasService> {
 
   const http = createHttp(log);
   registerHealth(http, redis, config, recovery);
-  registerAdminApi(http, { redis, config, control, jobs, log });
+  registerAdminApi(http, { redis, config, control, jobs, live, log });
   // GET /metrics (docs/metrics.md): Prometheus text, read from Redis at scrape time; an admin route.
   registerMetricsEndpoint(http, { redis, config, control, jobs });
 
