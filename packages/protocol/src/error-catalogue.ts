@@ -40,6 +40,15 @@ export const errorCatalogue = define({
     title: 'Internal Server Error',
     message: 'The configuration file is not well-formed YAML.',
   },
+  // Import of IIS's applicationHost.config (packages/iis-import): the document given to import is the
+  // client's, so a document that is not XML is a 400, not IIS's 500.19 for its own broken file.
+  CONFIG_IMPORT_XML_INVALID: {
+    status: 400,
+    substatus: 0,
+    title: 'Bad Request',
+    message:
+      'The applicationHost.config to import is not well-formed XML, or its root is not <configuration>.',
+  },
 
   // Listener (http.sys).
   LISTENER_NO_SITE: {
