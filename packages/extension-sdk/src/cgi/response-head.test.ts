@@ -1,11 +1,11 @@
-import { HttpError } from '@w3pool/extension-sdk';
+import { W3poolError as HttpError } from '@w3pool/protocol';
 import { describe, expect, it } from 'vitest';
-import { classifyCgiResponse } from './cgi-response-kind.js';
-import { CgiResponseParser, MAX_HEADER_BYTES, type ParsedHead } from './cgi-response-parser.js';
+import { CgiResponseParser, MAX_HEADER_BYTES, type ParsedHead } from './response-head.js';
+import { classifyCgiResponse } from './response-kind.js';
 
 /** Feed the chunks in order; the parsed head and body, or the error the parser threw. */
 function parse(...chunks: (string | Buffer)[]): ParsedHead | undefined {
-  const parser = new CgiResponseParser();
+  const parser = new CgiResponseParser('WORKER_CGI_BAD_HEADERS');
   for (const chunk of chunks) {
     const parsed = parser.push(typeof chunk === 'string' ? Buffer.from(chunk, 'latin1') : chunk);
     if (parsed) return parsed;
@@ -57,15 +57,34 @@ describe('CgiResponseParser', () => {
       expect(split?.rest.toString(), `split at ${at}`).toBe(rest);
     }
     // One byte at a time: the blank line is recognised across a CR and an LF in different chunks.
-    const parser = new CgiResponseParser();
+    const parser = new CgiResponseParser('WORKER_CGI_BAD_HEADERS');
     const bytes = Buffer.from(output);
     let parsed: ParsedHead | undefined;
     for (let i = 0; i < bytes.length && !parsed; i += 1) parsed = parser.push(bytes.subarray(i, i + 1));
     expect(parsed?.head).toEqual(whole?.head);
   });
 
+  it('ends at the first empty line, CRLF or bare LF, wherever the output is cut, and keeps the body', () => {
+    const output = Buffer.from('Status: 404 Not Found\r\nContent-Type: text/html\r\n\r\n<p>gone</p>');
+    for (let cut = 1; cut < output.length; cut += 1) {
+      const parser = new CgiResponseParser('WORKER_CGI_BAD_HEADERS');
+      const first = parser.push(output.subarray(0, cut));
+      const done = first ?? parser.push(output.subarray(cut));
+      expect(done, `cut at ${cut}`).toBeDefined();
+      const body = first ? Buffer.concat([first.rest, output.subarray(cut)]) : done!.rest;
+      expect(body.toString()).toBe('<p>gone</p>');
+      expect(done!.head).toEqual({
+        status: { code: 404, reason: 'Not Found' },
+        location: undefined,
+        contentType: 'text/html',
+        fields: [],
+      });
+    }
+    expect(parse('Content-Type: text/plain\n\nbody')?.rest.toString()).toBe('body');
+  });
+
   it('waits while the blank line has not arrived', () => {
-    const parser = new CgiResponseParser();
+    const parser = new CgiResponseParser('WORKER_CGI_BAD_HEADERS');
     expect(parser.push(Buffer.from('Content-Type: text/plain\r\n'))).toBeUndefined();
     expect(parser.push(Buffer.from('\r'))).toBeUndefined();
     expect(parser.push(Buffer.from('\n'))?.head.contentType).toBe('text/plain');
@@ -101,6 +120,7 @@ describe('CgiResponseParser', () => {
     ['a Status that is not a number', 'Status: OK\n\n'],
     ['an interim 1xx Status', 'Status: 100 Continue\n\n'],
     ['a Status out of range', 'Status: 600 Nope\n\n'],
+    ['a Status of four digits', 'Status: 9999\n\n'],
     ['a Status given twice', 'Status: 200\nStatus: 404\n\n'],
     ['two Locations', 'Location: /a\nLocation: /b\n\n'],
     ['an empty header block', '\r\nbody'],
@@ -109,8 +129,17 @@ describe('CgiResponseParser', () => {
     expect([error.code, error.status, error.substatus]).toEqual(['WORKER_CGI_BAD_HEADERS', 502, 2]);
   });
 
+  it("answers with the extension's own error code (FastCGI: 500 EXT_FASTCGI_BAD_RESPONSE)", () => {
+    const parser = new CgiResponseParser('EXT_FASTCGI_BAD_RESPONSE');
+    expect(() => parser.push(Buffer.from('no colon here\n'))).toThrow(
+      expect.objectContaining({ code: 'EXT_FASTCGI_BAD_RESPONSE', status: 500 }),
+    );
+    const big = new CgiResponseParser('EXT_FASTCGI_BAD_RESPONSE');
+    expect(() => big.push(Buffer.alloc(MAX_HEADER_BYTES + 1, 0x61))).toThrow(/no end of the header block/);
+  });
+
   it('fails on the first line that cannot be a header field, without waiting for the blank line', () => {
-    const parser = new CgiResponseParser();
+    const parser = new CgiResponseParser('WORKER_CGI_BAD_HEADERS');
     expect(parser.push(Buffer.from('Content-Type: text/html\n'))).toBeUndefined();
     expect(() => parser.push(Buffer.from('<html><body>hi\n'))).toThrow(/WORKER_CGI_BAD_HEADERS/);
   });
@@ -122,7 +151,7 @@ describe('CgiResponseParser', () => {
   });
 
   it('refuses a header block that does not end within 64 KB, without buffering more', () => {
-    const parser = new CgiResponseParser();
+    const parser = new CgiResponseParser('WORKER_CGI_BAD_HEADERS');
     const line = Buffer.from(`X-Pad: ${'x'.repeat(1000)}\n`);
     let error: unknown;
     let fed = 0;
@@ -174,5 +203,26 @@ describe('classifyCgiResponse (RFC 3875 section 6.2)', () => {
     expect(classifyCgiResponse(head('Location: //evil.example/x\n\n'))).toMatchObject({
       kind: 'client-redirect',
     });
+  });
+
+  it("a FastCGI responder's local redirect: a path without Status, whatever fields PHP adds", () => {
+    const php = head('Location: /index.php\r\nContent-type: text/html; charset=UTF-8\r\n\r\n');
+    expect(classifyCgiResponse(php, 'without-status')).toEqual({ kind: 'local-redirect', url: '/index.php' });
+    // The CGI handler keeps to RFC 3875: with other fields the client follows it.
+    expect(classifyCgiResponse(php)).toMatchObject({ kind: 'client-redirect', status: 302 });
+    expect(classifyCgiResponse(head('Location: /other.php?x=1\n\n'), 'without-status')).toEqual({
+      kind: 'local-redirect',
+      url: '/other.php?x=1',
+    });
+    for (const [output, status] of [
+      ['Location: https://example.com/\n\n', 302],
+      ['Location: //example.com/\n\n', 302],
+      ['Status: 301 Moved\r\nLocation: /new\r\n\r\n', 301],
+    ] as const) {
+      expect(classifyCgiResponse(head(output), 'without-status')).toMatchObject({
+        kind: 'client-redirect',
+        status,
+      });
+    }
   });
 });

@@ -1,4 +1,7 @@
-import { HttpError } from '@w3pool/extension-sdk';
+// The head of a CGI response (RFC 3875 section 6), which is what a CGI program writes on stdout and a
+// FastCGI responder on STDOUT: header fields, a blank line, then the body. Shared by the CGI and FastCGI
+// extensions (`@w3pool/extension-sdk/cgi`).
+import { W3poolError as HttpError, type ErrorCode } from '@w3pool/protocol';
 
 /** A header block larger than this is not a header block: 502.2 rather than unbounded buffering. */
 export const MAX_HEADER_BYTES = 64 * 1024;
@@ -28,7 +31,8 @@ const STATUS = /^([1-9]\d\d)(?:[ \t]+(.*))?$/;
 /**
  * Reads a CGI program's stdout up to the end of its header block, chunk by chunk, whatever the chunk
  * boundaries: lines end with LF or CRLF (scripts write both), and a CR at the end of one chunk waits for
- * the LF of the next. A malformed block throws HttpError WORKER_CGI_BAD_HEADERS (502.2).
+ * the LF of the next. A malformed block throws an HttpError with the code the extension answers it with
+ * (CGI: WORKER_CGI_BAD_HEADERS, 502.2), whose detail quotes the lines read.
  */
 export class CgiResponseParser {
   /** What has arrived so far; at most MAX_HEADER_BYTES plus one chunk. */
@@ -36,6 +40,8 @@ export class CgiResponseParser {
   /** Where the next line starts in `data`. */
   private lineStart = 0;
   private readonly lines: string[] = [];
+
+  constructor(private readonly errorCode: ErrorCode) {}
 
   /** Feed the next chunk of stdout; the head once the blank line has arrived, else undefined. */
   push(chunk: Buffer): ParsedHead | undefined {
@@ -52,14 +58,26 @@ export class CgiResponseParser {
       // A line that cannot start a field fails at once: a script that forgot its headers and wrote
       // HTML gets its 502.2 now, not when it exits.
       if (!FIELD_START.test(line) && !(this.lines.length > 0 && /^[ \t]/.test(line))) {
-        throw badHeaders(`line ${this.lines.length + 1} is not a header field`, [...this.lines, line]);
+        throw badHeaders(this.errorCode, `line ${this.lines.length + 1} is not a header field`, [
+          ...this.lines,
+          line,
+        ]);
       }
       this.lines.push(line);
     }
     if (data.length > MAX_HEADER_BYTES) {
-      throw badHeaders(`no end of the header block within ${MAX_HEADER_BYTES} bytes`, this.lines);
+      throw badHeaders(
+        this.errorCode,
+        `no end of the header block within ${MAX_HEADER_BYTES} bytes`,
+        this.lines,
+      );
     }
     return undefined;
+  }
+
+  /** Bytes read so far while the header block has not ended (0: the program wrote nothing). */
+  get pendingBytes(): number {
+    return this.data.length;
   }
 
   /** What the script wrote before its output ended, for the error that says the block never ended. */
@@ -68,10 +86,19 @@ export class CgiResponseParser {
   }
 
   private finish(): CgiHead {
-    if (this.lines.length === 0) throw badHeaders('the header block is empty', this.lines);
-    return interpretFields(unfold(this.lines));
+    const lines = unfold(this.lines);
+    try {
+      if (lines.length === 0) throw new BadField('the header block is empty');
+      return interpretFields(lines);
+    } catch (error) {
+      if (error instanceof BadField) throw badHeaders(this.errorCode, error.message, lines);
+      throw error;
+    }
   }
 }
+
+/** What is wrong with a field of a complete block; finish() turns it into the extension's HttpError. */
+class BadField extends Error {}
 
 /** An obsolete continuation line (leading space or tab) belongs to the field above it. */
 function unfold(lines: readonly string[]): string[] {
@@ -95,14 +122,14 @@ function interpretFields(lines: readonly string[]): CgiHead {
     const colon = line.indexOf(':');
     const name = colon > 0 ? line.slice(0, colon).toLowerCase() : '';
     const value = colon > 0 ? line.slice(colon + 1).replace(/^[ \t]+|[ \t]+$/g, '') : '';
-    if (!TOKEN.test(name)) throw badHeaders(`"${clip(line)}" is not a header field`, lines);
-    if (!FIELD_VALUE.test(value)) throw badHeaders(`the ${name} field has control characters`, lines);
+    if (!TOKEN.test(name)) throw new BadField(`"${clip(line)}" is not a header field`);
+    if (!FIELD_VALUE.test(value)) throw new BadField(`the ${name} field has control characters`);
     if (name === 'status') {
-      if (status) throw badHeaders('Status appears twice', lines);
-      status = parseStatus(value, lines);
+      if (status) throw new BadField('Status appears twice');
+      status = parseStatus(value);
     } else if (name === 'location') {
-      if (location !== undefined) throw badHeaders('Location appears twice', lines);
-      if (value === '') throw badHeaders('Location is empty', lines);
+      if (location !== undefined) throw new BadField('Location appears twice');
+      if (value === '') throw new BadField('Location is empty');
       location = value;
     } else if (name === 'content-type') {
       contentType = value;
@@ -113,20 +140,17 @@ function interpretFields(lines: readonly string[]): CgiHead {
   return { status, location, contentType, fields };
 }
 
-function parseStatus(value: string, lines: readonly string[]): NonNullable<CgiHead['status']> {
+function parseStatus(value: string): NonNullable<CgiHead['status']> {
   const match = STATUS.exec(value);
   const code = Number(match?.[1]);
   // 1xx are interim answers of the server's own protocol handling, not a script's final status.
-  if (!match || code < 200 || code > 599) throw badHeaders(`"Status: ${clip(value)}" is not a status`, lines);
+  if (!match || code < 200 || code > 599) throw new BadField(`"Status: ${clip(value)}" is not a status`);
   return { code, reason: match[2] ?? '' };
 }
 
-function badHeaders(why: string, lines: readonly string[]): HttpError {
+function badHeaders(code: ErrorCode, why: string, lines: readonly string[]): HttpError {
   // IIS's 502.2 page quotes the headers the program did return: the fastest way to see the bug.
-  return new HttpError(
-    'WORKER_CGI_BAD_HEADERS',
-    `The headers it did return are ${quoteLines(lines)}: ${why}.`,
-  );
+  return new HttpError(code, `The headers it did return are ${quoteLines(lines)}: ${why}.`);
 }
 
 function quoteLines(lines: readonly string[]): string {

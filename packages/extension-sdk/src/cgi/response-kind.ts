@@ -1,21 +1,30 @@
-import type { HandlerResponse } from '@w3pool/extension-sdk';
-import type { CgiHead } from './cgi-response-parser.js';
+import type { HandlerResponse } from '../handler-response.js';
+import type { CgiHead } from './response-head.js';
 
 /**
- * The three responses of RFC 3875 section 6.2. A local redirect (a path of this server, alone in its
- * header block) is run by the server as a new request; a client redirect goes to the client as a 302
- * unless the script chose another status; anything else is a document, whose body needs a Content-Type.
+ * The three responses of RFC 3875 section 6.2. A local redirect (a path of this server) is run by the
+ * server as a new request; a client redirect goes to the client as a 302 unless the program chose another
+ * status; anything else is a document, whose body needs a Content-Type.
  */
 export type CgiResponseKind =
   | { readonly kind: 'local-redirect'; readonly url: string }
   | { readonly kind: 'client-redirect'; readonly head: CgiHead; readonly status: number }
   | { readonly kind: 'document'; readonly head: CgiHead; readonly status: number };
 
-export function classifyCgiResponse(head: CgiHead): CgiResponseKind {
+/**
+ * When a Location that is a path is a local redirect. `alone`: RFC 3875 section 6.2.2's local-redir-response,
+ * the Location field and nothing else (the CGI handler). `without-status`: a Location path without a Status
+ * field, whatever else came with it, as Apache's mod_fcgid and PHP's FastCGI users expect (php-cgi adds
+ * its Content-type to every response).
+ */
+export type LocalRedirectRule = 'alone' | 'without-status';
+
+export function classifyCgiResponse(head: CgiHead, rule: LocalRedirectRule = 'alone'): CgiResponseKind {
   const { location } = head;
   if (location === undefined) return { kind: 'document', head, status: head.status?.code ?? 200 };
   const alone = head.status === undefined && head.contentType === undefined && head.fields.length === 0;
-  if (alone && isLocalPath(location)) return { kind: 'local-redirect', url: location };
+  const local = rule === 'alone' ? alone : head.status === undefined;
+  if (local && isLocalPath(location)) return { kind: 'local-redirect', url: location };
   return { kind: 'client-redirect', head, status: head.status?.code ?? 302 };
 }
 

@@ -7,10 +7,10 @@ import {
   type HandlerRequest,
   type HandlerResponse,
 } from '@w3pool/extension-sdk';
+import { clearCgiHead } from '@w3pool/extension-sdk/cgi';
 import { cgiCommand, parseScriptProcessor } from './cgi-command.js';
 import { baseEnvironment, buildCgiEnvironment } from './cgi-environment.js';
 import { relayOutput, type RelayedOutput } from './cgi-output.js';
-import { clearCgiHead } from './cgi-response-kind.js';
 import { CgiProcess, type CgiExit } from './cgi-process.js';
 import { pumpRequestBody } from './cgi-request-body.js';
 import { CgiStderr, StderrBudget } from './cgi-stderr.js';

@@ -4,9 +4,9 @@ import {
   applyCgiHead,
   classifyCgiResponse,
   clearCgiHead,
+  CgiResponseParser,
   type CgiResponseKind,
-} from './cgi-response-kind.js';
-import { CgiResponseParser } from './cgi-response-parser.js';
+} from '@w3pool/extension-sdk/cgi';
 
 export interface RelayedOutput {
   /** The response the header block described; undefined if stdout ended before the blank line. */
@@ -24,7 +24,7 @@ export interface RelayedOutput {
  * local redirect is read and dropped: the URL it names answers instead.
  */
 export async function relayOutput(stdout: Readable, response: HandlerResponse): Promise<RelayedOutput> {
-  const parser = new CgiResponseParser();
+  const parser = new CgiResponseParser('WORKER_CGI_BAD_HEADERS');
   let kind: CgiResponseKind | undefined;
   let bodyBytes = 0;
   for await (const chunk of stdout as AsyncIterable<Buffer>) {

@@ -1,5 +1,10 @@
 import { HttpError, type ExtensionLogger, type HandlerResponse } from '@w3pool/extension-sdk';
-import { CgiHeadParser, type CgiHead } from './cgi-response.js';
+import {
+  applyCgiHead,
+  classifyCgiResponse,
+  CgiResponseParser,
+  type CgiResponseKind,
+} from '@w3pool/extension-sdk/cgi';
 import type { FastCgiCall } from './fastcgi-call.js';
 import type { ExchangeEvent } from './fcgi-exchange.js';
 import { ProtocolStatus, type EndRequestBody } from './fcgi-records.js';
@@ -22,14 +27,12 @@ export interface RelayOptions {
 export type RelayOutcome =
   { readonly kind: 'done' } | { readonly kind: 'local-redirect'; readonly location: string };
 
-/** Headers the listener frames itself, or that belong to one connection only. */
-const DROPPED_HEADERS = new Set(['content-length', 'transfer-encoding', 'connection', 'keep-alive']);
 /** STDERR text kept for the 500 page and the log. */
 const MAX_STDERR_BYTES = 16 * 1024;
 
 export class ResponseRelay {
-  private readonly parser = new CgiHeadParser();
-  private head: CgiHead | undefined;
+  private readonly parser = new CgiResponseParser('EXT_FASTCGI_BAD_RESPONSE');
+  private head: CgiResponseKind | undefined;
   private headApplied = false;
   private held: Buffer[] = [];
   private heldBytes = 0;
@@ -55,7 +58,7 @@ export class ResponseRelay {
           await this.stdout(event.data, call);
           if (this.head?.kind === 'local-redirect') {
             call.drainInBackground();
-            return { kind: 'local-redirect', location: this.head.location! };
+            return { kind: 'local-redirect', location: this.head.url };
           }
           break;
         case 'stderr':
@@ -73,13 +76,15 @@ export class ResponseRelay {
       try {
         parsed = this.parser.push(data);
       } catch (error) {
-        call.terminate((error as Error).message);
-        throw new HttpError('EXT_FASTCGI_BAD_RESPONSE', (error as Error).message);
+        // 500 EXT_FASTCGI_BAD_RESPONSE, quoting the lines it did write; the process is not to be trusted.
+        call.terminate((error as HttpError).detail ?? 'a malformed response head');
+        throw error;
       }
       if (!parsed) return;
-      this.head = parsed.head;
-      if (parsed.head.kind === 'local-redirect') return;
-      data = parsed.body;
+      // A Location path without Status runs here as a new request, even with php-cgi's Content-type beside it.
+      this.head = classifyCgiResponse(parsed.head, 'without-status');
+      if (this.head.kind === 'local-redirect') return;
+      data = parsed.rest;
     }
     if (data.length === 0) return;
     if (this.streaming) {
@@ -140,26 +145,16 @@ export class ResponseRelay {
           : 'the application wrote no response';
       throw new HttpError('EXT_FASTCGI_BAD_RESPONSE', `${reason} (appStatus ${end.appStatus})`);
     }
-    if (this.head.kind === 'local-redirect') return { kind: 'local-redirect', location: this.head.location! };
+    if (this.head.kind === 'local-redirect') return { kind: 'local-redirect', location: this.head.url };
     this.applyHead();
     await this.response.end(this.heldBytes > 0 ? Buffer.concat(this.held, this.heldBytes) : undefined);
     return { kind: 'done' };
   }
 
   private applyHead(): void {
-    if (this.headApplied || !this.head) return;
+    if (this.headApplied || !this.head || this.head.kind === 'local-redirect') return;
     this.headApplied = true;
-    this.response.status(this.head.status);
-    const values = new Map<string, string[]>();
-    for (const [name, value] of this.head.headers) {
-      const lower = name.toLowerCase();
-      if (DROPPED_HEADERS.has(lower)) continue;
-      values.set(lower, [...(values.get(lower) ?? []), value]);
-    }
-    for (const [name, list] of values) {
-      // Set-Cookie lines stay apart; other repeated headers join as HTTP lists do.
-      this.response.setHeader(name, name === 'set-cookie' ? list : list.join(', '));
-    }
+    applyCgiHead(this.response, this.head.head, this.head.status);
   }
 }
 
