@@ -56,19 +56,14 @@ describe('buildCgiEnvironment (RFC 3875 section 4.1)', () => {
   });
 
   it("falls back on the request's own fields when a server variable is missing", () => {
-    const env = buildCgiEnvironment(request({ serverVariables: NO_VARIABLES }), base);
-    expect(env).toMatchObject({
+    const fallback = buildCgiEnvironment(request({ serverVariables: NO_VARIABLES }), base);
+    // The same request, but for the two the worker answers otherwise: its SERVER_SOFTWARE, and the
+    // application's root as DOCUMENT_ROOT where the fallback maps `/`.
+    expect(fallback).toEqual({
+      ...buildCgiEnvironment(request(), base),
       SERVER_SOFTWARE: 'w3pool',
-      SERVER_PROTOCOL: 'HTTP/1.1',
-      SERVER_NAME: 'www.example.test',
-      SERVER_PORT: '8080',
-      SERVER_ADDR: '127.0.0.1',
-      REMOTE_ADDR: '192.0.2.7',
-      REMOTE_HOST: '192.0.2.7',
-      REMOTE_PORT: '50123',
       DOCUMENT_ROOT: '/srv/www/',
     });
-    expect(env).not.toHaveProperty('HTTPS');
   });
 
   it('prefers the server variables an ISAPI extension would read', () => {
