@@ -190,7 +190,7 @@ function sourceOf(config: Tree, pointer: string, ctx: ImportContext): string | u
   for (const key of keys) {
     if (typeof at !== 'object' || at === null) break;
     const source = ctx.provenance.get(at)?.get(key);
-    if (source) found = source;
+    if (source) found = source.xpath;
     at = (at as Tree)[key];
   }
   return found;

@@ -4,7 +4,12 @@ import { mapWindowsPath, type PathRules } from './path-rules.js';
 import type { XmlElement } from './xml-tree.js';
 
 /** Where each output value came from, so that a value left out as a default can still be reported. */
-export type Provenance = WeakMap<object, Map<string, string>>;
+export interface Source {
+  xpath: string;
+  line: number;
+}
+
+export type Provenance = WeakMap<object, Map<string, Source>>;
 
 type Tree = Record<string, unknown>;
 
@@ -41,8 +46,8 @@ export class ImportContext {
   put(target: Tree, key: string, value: unknown, el: XmlElement, attribute?: string): void {
     target[key] = value;
     let sources = this.provenance.get(target);
-    if (!sources) this.provenance.set(target, (sources = new Map<string, string>()));
-    sources.set(key, attribute ? `${el.xpath}/@${attribute}` : el.xpath);
+    if (!sources) this.provenance.set(target, (sources = new Map<string, Source>()));
+    sources.set(key, { xpath: attribute ? `${el.xpath}/@${attribute}` : el.xpath, line: el.line });
   }
 
   /** A path attribute mapped by the path rules; an unmapped one is kept as written and reported. */

@@ -1,6 +1,6 @@
 import { Kind, type TSchema } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
-import type { ImportContext } from './import-context.js';
+import type { ImportContext, Source } from './import-context.js';
 
 // Values equal to w3pool's default are left out of the output, so that the YAML says what differs from
 // IIS's defaults; verbose mode lists each as "same as default". Site and application webServer trees are
@@ -45,11 +45,11 @@ function dropped(
   tree: Tree,
   key: string,
   ctx: ImportContext,
-  sources: Map<string, string> | undefined,
+  sources: Map<string, Source> | undefined,
 ): void {
   delete tree[key];
-  const xpath = sources?.get(key);
-  if (xpath) ctx.sameAsDefault(xpath, 0);
+  const source = sources?.get(key);
+  if (source) ctx.sameAsDefault(source.xpath, source.line);
 }
 
 function isTree(value: unknown): value is Tree {
