@@ -104,7 +104,9 @@ describe('background jobs', () => {
   const linesOf = async (kind: string, id: string) =>
     (await journal()).filter((l) => l.startsWith(`${kind} ${id} `)).map((l) => l.split(' '));
   const jobs = async () => {
-    const res = await httpRequest(`${system.wasUrl}/api/apppools/${POOL}/jobs`);
+    const res = await httpRequest(`${system.wasUrl}/api/apppools/${POOL}/jobs`, {
+      headers: system.adminHeaders(),
+    });
     if (res.status !== 200) throw new Error(`jobs view: ${res.status} ${res.body}`);
     return (JSON.parse(res.body) as JobsView).applications[0]!;
   };
@@ -118,7 +120,10 @@ describe('background jobs', () => {
       'job running',
     );
     const queued = [await enqueue('record', { ms: 200 }), await enqueue('record', { ms: 200 })];
-    const recycle = await httpRequest(`${system.wasUrl}/api/apppools/${POOL}/recycle`, { method: 'POST' });
+    const recycle = await httpRequest(`${system.wasUrl}/api/apppools/${POOL}/recycle`, {
+      method: 'POST',
+      headers: system.adminHeaders(),
+    });
     expect(recycle.status).toBe(200);
 
     // The recycle is over once the old worker process has exited (it drains its jobs first).
@@ -156,7 +161,10 @@ describe('background jobs', () => {
       async () => ((await linesOf('start', job.id)).length > 0 ? true : undefined),
       'job running',
     );
-    await httpRequest(`${system.wasUrl}/api/apppools/${SHORT}/recycle`, { method: 'POST' });
+    await httpRequest(`${system.wasUrl}/api/apppools/${SHORT}/recycle`, {
+      method: 'POST',
+      headers: system.adminHeaders(),
+    });
     // 3 s shutdownTimeLimit: the old domain stops waiting after 2 s and ends, cutting the job short.
     await host.waitForLine(/background jobs still running at the drain limit/);
     const done = await eventually(

@@ -24,13 +24,19 @@ function reportedPids(line: string): Record<string, number> {
 
 async function launch(
   redisUrl: string | undefined,
-): Promise<{ launcher: ServiceProcess; port: number; dir: string }> {
+): Promise<{ launcher: ServiceProcess; port: number; wasPort: number; dir: string }> {
   const port = await freePort();
+  const wasPort = await freePort();
   const { file, dir } = await writeConfig(siteConfig(port));
-  const env: NodeJS.ProcessEnv = { W3POOL_WAS_PORT: String(await freePort()), REDIS_URL: redisUrl };
+  // No admin token configured: WAS generates one, as on a first `npm start`.
+  const env: NodeJS.ProcessEnv = {
+    W3POOL_WAS_PORT: String(wasPort),
+    REDIS_URL: redisUrl,
+    W3POOL_ADMIN_TOKEN: '',
+  };
   if (redisUrl === undefined) delete env.REDIS_URL;
   const launcher = startNode('launcher', ['tools/launcher/dist/main.js', '--config', file], env);
-  return { launcher, port, dir };
+  return { launcher, port, wasPort, dir };
 }
 
 // `pnpm start`: one command runs Redis, WAS, the listener and a worker per pool; Ctrl-C stops them all.
@@ -42,11 +48,18 @@ describe('the launcher', () => {
 
   it('uses a REDIS_URL that answers, serves through the whole path, and leaves no process after Ctrl-C', async () => {
     await using redis = await startRedis();
-    const { launcher, port, dir } = await launch(redis.url);
+    const { launcher, port, wasPort, dir } = await launch(redis.url);
     dirs.push(dir);
     try {
       const running = await launcher.waitForLine(/\[launcher\] running:/);
       expect(launcher.output()).toContain(`using Redis at ${redis.url}`);
+      // The generated admin token: shown once by WAS, the launcher says where it is, and it opens the API.
+      expect(launcher.output()).toContain('[launcher] admin API token: generated now');
+      const token = /\[was\] .*export W3POOL_ADMIN_TOKEN=(\S+)/.exec(launcher.output())?.[1];
+      const pools = (headers: Record<string, string>) =>
+        httpRequest(`http://127.0.0.1:${wasPort}/api/apppools`, { headers });
+      expect((await pools({ authorization: `Bearer ${token}` })).status).toBe(200);
+      expect((await pools({})).status).toBe(401);
       const pids = reportedPids(running);
       expect(Object.keys(pids).sort()).toEqual(['listener', 'was', 'worker-defaultapppool']);
 

@@ -33,7 +33,7 @@ describe('listener response cache', () => {
     httpRequest(`${system.baseUrl}${path}`, { headers });
   const counters = async (): Promise<ListenerCounters> => {
     const listeners = JSON.parse(
-      (await httpRequest(`${system.wasUrl}/api/listeners`)).body,
+      (await httpRequest(`${system.wasUrl}/api/listeners`, { headers: system.adminHeaders() })).body,
     ) as ListenerCounters[];
     expect(listeners).toHaveLength(1);
     return listeners[0]!;

@@ -58,7 +58,7 @@ describe('listener pool queues', () => {
 
   const url = (path: string) => `${system.baseUrl}${path}`;
   const queued = async (pool: string): Promise<number> => {
-    const res = await httpRequest(`${system.wasUrl}/api/apppools`);
+    const res = await httpRequest(`${system.wasUrl}/api/apppools`, { headers: system.adminHeaders() });
     const pools = JSON.parse(res.body) as { name: string; CurrentQueueSize: number }[];
     return pools.find((p) => p.name === pool)?.CurrentQueueSize ?? -1;
   };
@@ -142,7 +142,8 @@ describe('listener pool queues', () => {
   });
 
   it('answers 503 Disabled for a stopped pool or site, and serves again once started', async () => {
-    const admin = (path: string) => httpRequest(`${system.wasUrl}${path}`, { method: 'POST' });
+    const admin = (path: string) =>
+      httpRequest(`${system.wasUrl}${path}`, { method: 'POST', headers: system.adminHeaders() });
     const status = async (path: string): Promise<number> => (await httpRequest(url(path))).status;
     const until = (path: string, want: number) =>
       eventually(async () => ((await status(path)) === want ? true : undefined), `${path} → ${want}`);

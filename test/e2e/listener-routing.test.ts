@@ -71,7 +71,9 @@ describe('listener routing and bindings', () => {
     // The Api pool has no worker: the request waits in its queue, not in DefaultAppPool's.
     const waiting = get('contoso.test', '/api/mark.test?id=api', system.port);
     await eventually(async () => {
-      const pools = JSON.parse((await httpRequest(`${system.wasUrl}/api/apppools`)).body) as {
+      const pools = JSON.parse(
+        (await httpRequest(`${system.wasUrl}/api/apppools`, { headers: system.adminHeaders() })).body,
+      ) as {
         name: string;
         CurrentQueueSize: number;
       }[];

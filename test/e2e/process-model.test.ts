@@ -168,7 +168,12 @@ describe('pool host process model', () => {
     const long = get('/draining/sleep.test?ms=20000');
     await requestsInFlight(system, before!, 1);
     expect(
-      (await httpRequest(`${system.wasUrl}/api/apppools/Draining/recycle`, { method: 'POST' })).status,
+      (
+        await httpRequest(`${system.wasUrl}/api/apppools/Draining/recycle`, {
+          method: 'POST',
+          headers: system.adminHeaders(),
+        })
+      ).status,
     ).toBe(200);
     const res = await long;
     expect(res.status).toBe(502);
@@ -186,14 +191,19 @@ describe('pool host process model', () => {
     expect(stopped.body).toContain('LISTENER_POOL_OFFLINE');
     const event = await eventOf('Fragile', 'RapidFail');
     expect(event.detail?.split(';')).toHaveLength(2);
-    const pools = JSON.parse((await httpRequest(`${system.wasUrl}/api/apppools`)).body) as {
+    const pools = JSON.parse(
+      (await httpRequest(`${system.wasUrl}/api/apppools`, { headers: system.adminHeaders() })).body,
+    ) as {
       name: string;
       state: string;
       reason?: string;
     }[];
     expect(pools.find((p) => p.name === 'Fragile')).toMatchObject({ state: 'Stopped', reason: 'RapidFail' });
 
-    await httpRequest(`${system.wasUrl}/api/apppools/Fragile/start`, { method: 'POST' });
+    await httpRequest(`${system.wasUrl}/api/apppools/Fragile/start`, {
+      method: 'POST',
+      headers: system.adminHeaders(),
+    });
     await eventually(
       async () => ((await get('/fragile/pid.test')).status === 200 ? true : undefined),
       'served again',

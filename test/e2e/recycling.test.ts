@@ -119,7 +119,10 @@ describe('recycling', () => {
   it('recycles on demand (appcmd recycle apppool) with overlapped rotation: the new worker is ready before the old one goes', async () => {
     const manual = await host('Manual');
     const old = Number((await get('/manual/pid.test')).body);
-    await httpRequest(`${system.wasUrl}/api/apppools/Manual/recycle`, { method: 'POST' });
+    await httpRequest(`${system.wasUrl}/api/apppools/Manual/recycle`, {
+      method: 'POST',
+      headers: system.adminHeaders(),
+    });
     await eventOf('Manual', 'Recycle', 'OnDemand');
     const fresh = await newPid('/manual/pid.test', old);
     await manual.waitForLine(new RegExp(`"workerPid":${old},.*"worker process exited"`));
@@ -132,7 +135,10 @@ describe('recycling', () => {
   it('with disallowOverlappingRotation, stops the old worker before starting the new one', async () => {
     const noOverlap = await host('NoOverlap');
     const old = Number((await get('/nooverlap/pid.test')).body);
-    await httpRequest(`${system.wasUrl}/api/apppools/NoOverlap/recycle`, { method: 'POST' });
+    await httpRequest(`${system.wasUrl}/api/apppools/NoOverlap/recycle`, {
+      method: 'POST',
+      headers: system.adminHeaders(),
+    });
     const fresh = await newPid('/nooverlap/pid.test', old);
     const lines = noOverlap.lines;
     const oldExit = lines.findIndex(
@@ -185,7 +191,9 @@ describe('recycling', () => {
     const manual = hosts.find((h) => h.running && h.lines.some((l) => l.includes('"pool":"Manual"')))!;
     const slow = get('/manual/sleep.test?ms=3000');
     const record = await eventually(async () => {
-      const wp = JSON.parse((await httpRequest(`${system.wasUrl}/api/wp`)).body) as {
+      const wp = JSON.parse(
+        (await httpRequest(`${system.wasUrl}/api/wp`, { headers: system.adminHeaders() })).body,
+      ) as {
         pool: string;
         pid: number;
         state: string;
@@ -206,7 +214,9 @@ describe('recycling', () => {
     await manual.stop('SIGKILL');
     await eventually(
       async () => {
-        const wp = JSON.parse((await httpRequest(`${system.wasUrl}/api/wp`)).body) as { pool: string }[];
+        const wp = JSON.parse(
+          (await httpRequest(`${system.wasUrl}/api/wp`, { headers: system.adminHeaders() })).body,
+        ) as { pool: string }[];
         return wp.some((w) => w.pool === 'Manual') ? undefined : true;
       },
       'the records to expire',

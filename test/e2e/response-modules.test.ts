@@ -140,7 +140,9 @@ describe('response modules', () => {
   const get = (path: string, headers: Record<string, string> = {}, method = 'GET') =>
     httpRequest(url(path), { headers, method });
   const cacheHits = async (): Promise<number> => {
-    const [listener] = JSON.parse((await httpRequest(`${system.wasUrl}/api/listeners`)).body) as {
+    const [listener] = JSON.parse(
+      (await httpRequest(`${system.wasUrl}/api/listeners`, { headers: system.adminHeaders() })).body,
+    ) as {
       uriCacheHits: number;
     }[];
     return listener!.uriCacheHits;

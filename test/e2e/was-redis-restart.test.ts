@@ -31,7 +31,11 @@ describe('WAS across a Redis restart', () => {
 
   const adminCall = async (path: string, method = 'GET') => {
     const started = performance.now();
-    const response = await httpRequest(`${system!.wasUrl}${path}`, { method, timeoutMs: 30_000 });
+    const response = await httpRequest(`${system!.wasUrl}${path}`, {
+      method,
+      timeoutMs: 30_000,
+      headers: system!.adminHeaders(),
+    });
     return { ...response, ms: performance.now() - started };
   };
 

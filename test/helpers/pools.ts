@@ -51,7 +51,9 @@ export interface PoolEvent {
 
 /** The pool's events from WAS's admin API, newest first. */
 export async function poolEvents(system: RunningSystem, pool: string): Promise<PoolEvent[]> {
-  const all = JSON.parse((await httpRequest(`${system.wasUrl}/api/events?count=1000`)).body) as PoolEvent[];
+  const all = JSON.parse(
+    (await httpRequest(`${system.wasUrl}/api/events?count=1000`, { headers: system.adminHeaders() })).body,
+  ) as PoolEvent[];
   return all.filter((e) => e.pool === pool);
 }
 
@@ -72,7 +74,9 @@ export function poolEvent(
 /** Wait until the worker process's record shows `count` requests in flight. */
 export function requestsInFlight(system: RunningSystem, pid: number, count: number): Promise<true> {
   return eventually(async () => {
-    const wp = JSON.parse((await httpRequest(`${system.wasUrl}/api/wp`)).body) as {
+    const wp = JSON.parse(
+      (await httpRequest(`${system.wasUrl}/api/wp`, { headers: system.adminHeaders() })).body,
+    ) as {
       pid: number;
       requestsInFlight: number;
     }[];

@@ -8,7 +8,7 @@ import { fourKbPage } from '../payload.js';
 import { Cleanup } from '../processes.js';
 import { LABELS } from '../results.js';
 import type { WrkResult } from '../wrk.js';
-import { startW3pool, waitUntilServed } from './w3pool-system.js';
+import { startW3pool, waitUntilServed, type W3poolSystem } from './w3pool-system.js';
 
 /**
  * Case d: a hit in the listener's response cache (http.sys's kernel cache): a 4 KB static file, served once
@@ -37,7 +37,7 @@ export async function runCacheCase(context: CaseContext): Promise<void> {
       afterWarmup: async (warmup) => {
         if (checked) return;
         checked = true;
-        await confirmCacheHits(context, system.wasUrl, warmup);
+        await confirmCacheHits(context, system, warmup);
       },
     });
   } finally {
@@ -46,8 +46,9 @@ export async function runCacheCase(context: CaseContext): Promise<void> {
 }
 
 /** Sum of uriCacheHits over the listeners WAS knows. */
-async function cacheHits(wasUrl: string): Promise<number> {
-  const listeners = JSON.parse((await httpRequest(`${wasUrl}/api/listeners`)).body) as {
+async function cacheHits(system: W3poolSystem): Promise<number> {
+  const response = await httpRequest(`${system.wasUrl}/api/listeners`, { headers: system.adminHeaders });
+  const listeners = JSON.parse(response.body) as {
     uriCacheHits?: number;
   }[];
   return listeners.reduce((sum, l) => sum + (l.uriCacheHits ?? 0), 0);
@@ -57,11 +58,15 @@ async function cacheHits(wasUrl: string): Promise<number> {
  * The listener publishes its counters every 2 s, so wait (with a deadline) until they show at least 90 % of
  * the warm-up's requests as cache hits. If they never do, the case is still measured, and the report says so.
  */
-async function confirmCacheHits(context: CaseContext, wasUrl: string, warmup: WrkResult): Promise<void> {
+async function confirmCacheHits(
+  context: CaseContext,
+  system: W3poolSystem,
+  warmup: WrkResult,
+): Promise<void> {
   let hits = 0;
   const enough = await eventually(
     async () => {
-      hits = await cacheHits(wasUrl);
+      hits = await cacheHits(system);
       return hits >= warmup.requests * 0.9 ? true : undefined;
     },
     'cache hits',

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import {
   eventually,
@@ -18,6 +19,8 @@ import { RedisStats } from '../redis-stats.js';
 export interface W3poolSystem {
   baseUrl: string;
   wasUrl: string;
+  /** `Authorization: Bearer <token>` for the admin API (docs/admin-security.md). */
+  adminHeaders: Record<string, string>;
   redis: RedisStats;
   /** listener, worker (every w3wp child of the pool host), pool host, WAS and redis. */
   processes: ProcessRole[];
@@ -29,9 +32,11 @@ export interface W3poolSystem {
 export interface W3poolFrontEnd {
   baseUrl: string;
   wasUrl: string;
+  /** `Authorization: Bearer <token>` for the admin API (docs/admin-security.md). */
+  adminHeaders: Record<string, string>;
   redisUrl: string;
   redis: RedisStats;
-  /** What every service of the system is started with: REDIS_URL and WAS's port. */
+  /** What every service of the system is started with: REDIS_URL, WAS's port and admin token. */
   env: Record<string, string>;
   was: ServiceProcess;
   listener: ServiceProcess;
@@ -66,7 +71,9 @@ export async function startFrontEnd(
   // The config's directory also receives the W3C logs (relative to the config file): removed with it.
   const { file, dir } = await writeConfig(config);
   cleanup.add(() => rm(dir, { recursive: true, force: true }));
-  const env = { REDIS_URL: redis.url, W3POOL_WAS_PORT: String(wasPort) };
+  // A fresh admin token per system, as test/helpers/system.ts gives one: WAS generates none to announce.
+  const adminToken = randomBytes(24).toString('base64url');
+  const env = { REDIS_URL: redis.url, W3POOL_WAS_PORT: String(wasPort), W3POOL_ADMIN_TOKEN: adminToken };
   const was = startNode('was', ['services/was/dist/main.js', '--config', file], env);
   cleanup.add(() => stopProcess(was));
   await was.waitForLine(/WAS ready/);
@@ -76,6 +83,7 @@ export async function startFrontEnd(
   return {
     baseUrl: `http://127.0.0.1:${port}`,
     wasUrl: `http://127.0.0.1:${wasPort}`,
+    adminHeaders: { authorization: `Bearer ${adminToken}` },
     redisUrl: redis.url,
     redis: stats,
     env,
@@ -121,6 +129,7 @@ export async function startW3pool(
   return {
     baseUrl: front.baseUrl,
     wasUrl: front.wasUrl,
+    adminHeaders: front.adminHeaders,
     redis: front.redis,
     services: [front.was, front.listener, host],
     processes: [

@@ -304,6 +304,64 @@ export const errorCatalogue = define({
     message: 'The admin API failed; see the WAS log.',
   },
 
+  // WAS admin API security (services/was/src/security): bearer token, Host and Origin checks, body limits.
+  WAS_TOKEN_MISSING: {
+    status: 401,
+    substatus: 2,
+    title: 'Unauthorized',
+    message: 'The admin API needs an Authorization: Bearer <token> header (docs/admin-security.md).',
+  },
+  WAS_TOKEN_INVALID: {
+    status: 401,
+    substatus: 1,
+    title: 'Unauthorized',
+    message: 'The admin token is not valid.',
+  },
+  WAS_HOST_NOT_ALLOWED: {
+    status: 421,
+    substatus: 0,
+    title: 'Misdirected Request',
+    message: "The Host header names none of the admin API's own names (W3POOL_WAS_ALLOWED_HOSTS).",
+  },
+  WAS_ORIGIN_FORBIDDEN: {
+    status: 403,
+    substatus: 0,
+    title: 'Forbidden',
+    message: 'A cross-origin request may not change state (W3POOL_WAS_CORS_ORIGINS).',
+  },
+  WAS_BODY_INVALID: {
+    status: 400,
+    substatus: 0,
+    title: 'Bad Request',
+    message: 'The request body is not valid.',
+  },
+  WAS_BODY_TOO_LARGE: {
+    status: 413,
+    substatus: 0,
+    iisStatus: '404.13',
+    title: 'Content Too Large',
+    message: "The request body exceeds the admin API's limit.",
+  },
+  WAS_MEDIA_TYPE_UNSUPPORTED: {
+    status: 415,
+    substatus: 0,
+    title: 'Unsupported Media Type',
+    message: 'The admin API accepts request bodies as application/json only.',
+  },
+  WAS_SITE_ID_INVALID: {
+    status: 400,
+    substatus: 0,
+    title: 'Bad Request',
+    message: 'A site id is a whole number from 1 to 4294967295, in digits only.',
+  },
+  WAS_ADMIN_TOKEN_UNAVAILABLE: {
+    status: 500,
+    substatus: 0,
+    title: 'Internal Server Error',
+    message:
+      'WAS has no admin token: the token file cannot be read or the state directory cannot be written.',
+  },
+
   // WAS live configuration API (services/was/src/config-api): reads, writes, versions and history.
   WAS_CONFIG_REJECTED: {
     status: 400,

@@ -8,6 +8,8 @@ import type { LiveConfig } from './config-api/live-config.js';
 import { configRoutes } from './config-api/routes.js';
 import type { RuntimeControl } from './runtime-control.js';
 import { isRedisOutage } from './redis-outage.js';
+import { clientErrorOf } from './security/body-limits.js';
+import { parseSiteId } from './security/site-id.js';
 import type { WasHttp } from './was-http.js';
 
 export interface AdminApiParts {
@@ -32,7 +34,9 @@ export function registerAdminApi(http: WasHttp, parts: AdminApiParts): void {
     if (!current) throw new W3poolError('WAS_NOT_READY');
     return current.config;
   };
-  http.setErrorHandler((error, _request, reply) => {
+  http.setErrorHandler((raw, _request, reply) => {
+    // A body fastify refused (malformed, empty, too large, not JSON) is the client's 400/413/415, not a 500.
+    const error = clientErrorOf(raw) ?? raw;
     const code = errorCodeOf(error, parts.log);
     const { status, message } = errorCatalogue[code];
     return reply.code(status).send({ code, message: error instanceof W3poolError ? error.message : message });
@@ -83,7 +87,7 @@ export function registerAdminApi(http: WasHttp, parts: AdminApiParts): void {
     return { name, ...(await control.setPool(name, stateFor(action))) };
   });
   http.post<{ Params: { id: string; action: string } }>('/api/sites/:id/:action', async (request) => {
-    const id = Number(request.params.id);
+    const id = parseSiteId(request.params.id);
     if (!live().sites.some((s) => s.id === id))
       throw new W3poolError('WAS_SITE_NOT_FOUND', request.params.id);
     return { id, ...(await control.setSite(id, stateFor(request.params.action))) };

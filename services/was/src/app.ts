@@ -11,6 +11,7 @@ import { RedisRecovery } from './redis-recovery.js';
 import { logOutages } from './redis-outage.js';
 import { RuntimeControl } from './runtime-control.js';
 import { registerMetricsEndpoint } from './metrics/metrics-endpoint.js';
+import { installAdminSecurity, loadAdminToken, readSecuritySettings } from './security/admin-security.js';
 import { createHttp, type WasHttp } from './was-http.js';
 
 export type { WasHttp } from './was-http.js';
@@ -19,6 +20,10 @@ export interface WasOptions {
   redisUrl: string;
   configFile: string;
   log: Logger;
+  /** Where the admin API's security settings come from (W3POOL_ADMIN_TOKEN, ...); process.env by default. */
+  env?: NodeJS.ProcessEnv;
+  /** Where a generated admin token is shown, once; stdout by default. */
+  announce?: (line: string) => void;
 }
 
 export interface WasService {
@@ -37,6 +42,9 @@ const COMMAND_TIMEOUT_MS = 1_000;
  */
 export async function buildWas(options: WasOptions): Promise<WasService> {
   const { log } = options;
+  // The admin token first: without one (unreadable file, unwritable state dir) WAS must not serve at all.
+  const security = readSecuritySettings(options.env ?? process.env, options.configFile);
+  const adminToken = await loadAdminToken(security, log, options.announce);
   const redis = createRedis(options.redisUrl, 'control', {
     lazyConnect: true,
     commandTimeout: COMMAND_TIMEOUT_MS,
@@ -68,7 +76,9 @@ export async function buildWas(options: WasOptions): Promise<WasService> {
   const jobEvents = new BackgroundJobEvents(options.redisUrl, () => config.current?.config, log);
   jobEvents.start();
 
-  const http = createHttp(log);
+  const http = createHttp(log, security.bodyLimit);
+  // Before any route: Host, Origin and bearer-token checks guard every route registered after them.
+  installAdminSecurity(http, security, adminToken);
   registerHealth(http, redis, config, recovery);
   registerAdminApi(http, { redis, config, control, jobs, live, log });
   // GET /metrics (docs/metrics.md): Prometheus text, read from Redis at scrape time; an admin route.

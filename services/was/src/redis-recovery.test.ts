@@ -18,6 +18,9 @@ describe('WAS across a Redis restart', () => {
   let was: WasService | undefined;
   const lines: string[] = [];
   const log = pino({ level: 'info' }, { write: (line: string) => void lines.push(line) });
+  // The admin API needs its bearer token (docs/admin-security.md).
+  const env = { W3POOL_ADMIN_TOKEN: 'redis-recovery-test-token-0123456789abcdef' };
+  const headers = { authorization: `Bearer ${env.W3POOL_ADMIN_TOKEN}` };
 
   beforeAll(async () => {
     server = await startRedis();
@@ -39,7 +42,7 @@ describe('WAS across a Redis restart', () => {
 
   const call = async (method: 'GET' | 'POST', url: string) => {
     const started = performance.now();
-    const response = await was!.http.inject({ method, url });
+    const response = await was!.http.inject({ method, url, headers });
     return { ...response, ms: performance.now() - started, json: () => response.json<{ code?: string }>() };
   };
   const recordedState = async (hash: string, field: string) => {
@@ -48,7 +51,7 @@ describe('WAS across a Redis restart', () => {
   };
 
   it('answers 503 WAS_REDIS_UNAVAILABLE at once while Redis is down, then puts back what Redis lost', async () => {
-    was = await buildWas({ redisUrl: server.url, configFile, log });
+    was = await buildWas({ redisUrl: server.url, configFile, log, env });
     expect((await call('POST', '/api/apppools/Other/stop')).statusCode).toBe(200);
     expect((await call('POST', '/api/sites/1/stop')).statusCode).toBe(200);
     const held = was.config.current!;
@@ -89,11 +92,11 @@ describe('WAS across a Redis restart', () => {
   });
 
   it('a restarted WAS continues the epoch and learns the states from Redis, to put them back later', async () => {
-    was = await buildWas({ redisUrl: server.url, configFile, log });
+    was = await buildWas({ redisUrl: server.url, configFile, log, env });
     const before = was.config.current!;
     await call('POST', '/api/apppools/Other/stop');
     await was.close();
-    was = await buildWas({ redisUrl: server.url, configFile, log });
+    was = await buildWas({ redisUrl: server.url, configFile, log, env });
     expect(was.config.current).toMatchObject({ epoch: before.epoch, version: before.version + 1 });
 
     await server.restart();

@@ -4,6 +4,7 @@ import { Command } from 'commander';
 import { ConfigError, loadConfigFile } from '@w3pool/config';
 import { ProcessSupervisor } from './process-supervisor.js';
 import { NO_REDIS_MESSAGE, provideRedis } from './redis-provider.js';
+import { adminTokenNotice, adminTokenState } from './admin-token-notice.js';
 import { describeTopology } from './topology.js';
 
 // The native launcher: the docker-compose.yml topology as local processes. Redis, then WAS, then the
@@ -50,9 +51,12 @@ try {
   if (redis.process) supervisor.adopt('redis', redis.process);
   const env = { REDIS_URL: redis.url, W3POOL_WAS_PORT: options.wasPort };
   const services = describeTopology(config, configFile);
+  const tokenBefore = adminTokenState(process.env, configFile, root);
   for (const service of services) {
     supervisor.start(service.name, process.execPath, service.args, env);
     if (service.name === 'was') await waitForHealthy(`http://127.0.0.1:${options.wasPort}/healthz`, 30_000);
+    // Where the admin API's token is, so README's `curl -H "Authorization: Bearer $W3POOL_ADMIN_TOKEN"` works.
+    if (service.name === 'was') say(adminTokenNotice(tokenBefore, `http://127.0.0.1:${options.wasPort}`));
   }
   say(
     `running: ${services.map((s) => `${s.name} (${s.role}) pid ${supervisor.pids[s.name] ?? '?'}`).join(', ')}`,
