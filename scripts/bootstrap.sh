@@ -62,6 +62,7 @@ case "${1:-}" in
     ensure_tool goaccess goaccess "a test reads the W3C log with it"
     ensure_tool php-cgi php-cgi "the CGI and FastCGI suites run real PHP"
     [ -n "$(php_fpm_path)" ] || ensure_tool php-fpm php-fpm "the FastCGI suite talks to a real php-fpm"
+    ensure_tool promtool prometheus "the metrics suite checks GET /metrics with promtool check metrics"
     $PNPM run lint
     exec $PNPM exec vitest run
     ;;

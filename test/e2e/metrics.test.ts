@@ -72,9 +72,12 @@ describe('Prometheus metrics on WAS', () => {
     // A Host no binding names: http.sys refuses it itself (400, HTTPERR reason Hostname), with no site.
     expect((await get('/', 'other.example')).status).toBe(400);
 
+    // The listener reports every 2 s, the services' process metrics every 5 s (the first at their start).
     const { text, metrics } = await scrapeUntil(
       'the listener to report 7 requests',
-      (m) => total(m, 'w3pool_requests_total') === 7,
+      (m) =>
+        total(m, 'w3pool_requests_total') === 7 &&
+        total(m, 'process_resident_memory_bytes', { service: 'pool-host' }) !== undefined,
     );
     expect(total(metrics, 'w3pool_requests_total', { ...site, status_class: '2xx' })).toBe(5);
     expect(total(metrics, 'w3pool_requests_total', { ...site, status_class: '4xx' })).toBe(1);
@@ -106,9 +109,15 @@ describe('Prometheus metrics on WAS', () => {
     expect(
       total(metrics, 'w3pool_background_jobs', { pool: 'DefaultAppPool', application: '/', state: 'failed' }),
     ).toBe(0);
-    // WAS's own process metrics (prom-client's defaults).
-    expect(total(metrics, 'process_resident_memory_bytes', { service: 'was' })).toBeGreaterThan(0);
-    expect(metrics.has('nodejs_eventloop_lag_seconds')).toBe(true);
+    // Every service's process metrics (prom-client's defaults): WAS's own, and those the listener and the
+    // pool host publish in Redis, told apart by service and instance.
+    for (const service of ['was', 'listener', 'pool-host']) {
+      expect(total(metrics, 'process_resident_memory_bytes', { service }), service).toBeGreaterThan(0);
+      expect(total(metrics, 'nodejs_eventloop_lag_seconds', { service }), service).toBeGreaterThanOrEqual(0);
+      expect(total(metrics, 'nodejs_heap_size_used_bytes', { service }), service).toBeGreaterThan(0);
+    }
+    const instances = new Set((metrics.get('process_cpu_seconds_total') ?? []).map((x) => x.labels.instance));
+    expect(instances.size).toBe(3);
 
     // promtool reads the exposition from stdin: no syntax errors, no lint problems (names, units, _total).
     const { stdout, stderr } = await promtool(text);

@@ -75,6 +75,17 @@ export const EVENTS_STREAM = `${KEY_PREFIX}:events`;
  */
 export const EVENT_COUNTS_KEY = `${KEY_PREFIX}:events:counts`;
 
+/**
+ * A service process's prom-client default metrics (JSON, with a short TTL), published every few seconds by
+ * the listeners and pool hosts for WAS's GET /metrics. `service` is listener or pool-host.
+ */
+export function processMetricsKey(service: string, instance: string): string {
+  return `${KEY_PREFIX}:process:${service}:${instance}`;
+}
+
+/** SCAN pattern over every process metrics key (read at scrape time, never on the request path). */
+export const PROCESS_METRICS_PATTERN = `${KEY_PREFIX}:process:*`;
+
 /** A worker process's live record (`appcmd list wp`), refreshed by its pool host with a short TTL. */
 export function workerProcessKey(host: string, pid: number): string {
   return `${KEY_PREFIX}:wp:${host}:${pid}`;

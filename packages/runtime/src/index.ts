@@ -49,3 +49,8 @@ export function argument(name: string): string | undefined {
 export { freePort } from './free-port.js';
 export { closeRedis, createRedis, redisReady, reconnectDelayMs, type RedisRole } from './redis-connection.js';
 export { ThrottledLog, type WarnLogger } from './throttled-log.js';
+export {
+  ProcessMetricsReport,
+  processRegistry,
+  type ProcessMetricsDocument,
+} from './process-metrics-report.js';

@@ -3,8 +3,13 @@ import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { followConfig, type PublishedConfig } from '@w3pool/config';
-import { CACHE_INVALIDATION_CHANNEL, cacheInvalidationCodec, listenerMarkerKey } from '@w3pool/protocol';
-import { closeRedis, createRedis, redisReady, ThrottledLog } from '@w3pool/runtime';
+import {
+  CACHE_INVALIDATION_CHANNEL,
+  cacheInvalidationCodec,
+  listenerMarkerKey,
+  processMetricsKey,
+} from '@w3pool/protocol';
+import { closeRedis, createRedis, ProcessMetricsReport, redisReady, ThrottledLog } from '@w3pool/runtime';
 import { ControlOutbox } from './control-outbox.js';
 import { Endpoints, type BoundEndpoint } from './endpoints.js';
 import { HttpErrLog } from './httperr-log.js';
@@ -130,6 +135,14 @@ export async function buildListener(options: ListenerOptions): Promise<ListenerS
     log,
   );
   await connect(parts, presence, log);
+  // This process's CPU, memory, event-loop lag and GC, for WAS's GET /metrics (docs/metrics.md).
+  const processMetrics = new ProcessMetricsReport(
+    parts.connection,
+    processMetricsKey('listener', listenerId),
+    { service: 'listener', instance: listenerId },
+    (error) => log.warn({ err: error }, 'process metrics not reported'),
+  );
+  processMetrics.start();
   const first = await follower.first;
   if (!state) await apply(first);
 
@@ -147,6 +160,7 @@ export async function buildListener(options: ListenerOptions): Promise<ListenerS
       await endpoints.close();
       await follower.close();
       await presence.stop();
+      await processMetrics.stop();
       await parts.connection.del(listenerMarkerKey(listenerId)).catch(() => undefined);
       await Promise.all([w3c.flush(), httperr.flush()]);
       cache.close();

@@ -1,6 +1,6 @@
 import type { Registry } from 'prom-client';
 
-export type MetricType = 'counter' | 'gauge' | 'histogram';
+export type MetricType = 'counter' | 'gauge' | 'histogram' | 'summary';
 
 /** One line of the exposition: a series' value (a histogram's lines name their _bucket/_sum/_count). */
 export interface Sample {

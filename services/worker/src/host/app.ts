@@ -1,4 +1,5 @@
 import { writeFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
@@ -13,8 +14,9 @@ import {
   hostCommandCodec,
   parseRuntimeState,
   poolFailureNoticeCodec,
+  processMetricsKey,
 } from '@w3pool/protocol';
-import { closeRedis, createRedis, redisReady } from '@w3pool/runtime';
+import { closeRedis, createRedis, ProcessMetricsReport, redisReady } from '@w3pool/runtime';
 import { OutageLog } from '../redis-outage.js';
 import { AbandonedRequests } from './abandoned-requests.js';
 import { EventLog } from './event-log.js';
@@ -54,6 +56,15 @@ export async function buildPoolHost(options: PoolHostOptions): Promise<PoolHost>
   const redis = outage.watch(createRedis(options.redisUrl, 'control'), 'control');
   const subscriber = outage.watch(createRedis(options.redisUrl, 'subscriber'), 'subscriber');
   await redisReady(redis);
+  // This process's CPU, memory, event-loop lag and GC, for WAS's GET /metrics (docs/metrics.md).
+  const instance = `${pool}@${hostname()}-${process.pid}`;
+  const processMetrics = new ProcessMetricsReport(
+    redis,
+    processMetricsKey('pool-host', instance),
+    { service: 'pool-host', instance },
+    (error) => log.warn({ err: error }, 'process metrics not reported'),
+  );
+  processMetrics.start();
   const queue = new PoolQueue(redis, pool);
   const supervisor = new PoolSupervisor({
     poolName: pool,
@@ -98,6 +109,7 @@ export async function buildPoolHost(options: PoolHostOptions): Promise<PoolHost>
       await closeSignals();
       await supervisor.close();
       await follower.close();
+      await processMetrics.stop();
       subscriber.disconnect();
       await closeRedis(redis);
     },
