@@ -194,59 +194,89 @@ describe('live configuration through the admin API', () => {
     expect([missing.status, missing.json?.code]).toEqual([404, 'WAS_CONFIG_VERSION_NOT_FOUND']);
   });
 
-  it('fuzzed invalid writes (wrong types at random pointers, over every route) change nothing', async () => {
-    const FUZZ = 1000;
-    let seed = 20261121;
-    const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
-    const pick = <T>(items: T[]): T => items[Math.floor(random() * items.length)]!;
-    // A value of another JSON type than the one it replaces: never valid where the schema wants a type.
-    const wrongFor = (value: unknown): unknown => {
-      // Not []: validateConfig takes an empty array for a section of defaults (such as logFile) as that section.
-      const candidates: unknown[] = [-1.5, 'not-a-value', true, [1], { unknown: 1 }];
-      const kind = Array.isArray(value) ? 'array' : typeof value;
-      return pick(candidates.filter((c) => (Array.isArray(c) ? 'array' : typeof c) !== kind));
-    };
-    const pointers = (node: unknown, path: string[] = []): string[][] =>
-      typeof node === 'object' && node !== null
-        ? [path, ...Object.entries(node).flatMap(([k, v]) => pointers(v, [...path, k]))]
-        : [path];
-    const setAt = (tree: unknown, path: string[], value: unknown): unknown => {
-      if (path.length === 0) return value;
-      const copy = structuredClone(tree) as Record<string, unknown>;
-      let node = copy;
-      for (const key of path.slice(0, -1)) node = node[key] as Record<string, unknown>;
-      node[path.at(-1)!] = value;
-      return copy;
-    };
-    const before = await read();
-    const paths = pointers(before.tree).filter((p) => p.length > 0);
-    const fileBefore = await readFile(system.configFile, 'utf8');
-    const started = Date.now();
-    const answers = new Map<number, number>();
-    for (let i = 0; i < FUZZ; i += 1) {
-      const path = pick(paths);
-      const target = path.reduce<unknown>((node, key) => (node as Tree)[key], before.tree);
-      const route = pick(['put', 'put', 'pool', 'app', 'binding']);
-      const res =
-        route === 'put'
-          ? await call('PUT', '/api/config', setAt(before.tree, path, wrongFor(target)), {
-              'if-match': before.etag,
-            })
-          : route === 'pool'
-            ? await call('PATCH', '/api/config/apppools/DefaultAppPool', { queueLength: wrongFor(1) })
-            : route === 'app'
-              ? await call('POST', '/api/config/sites/1/applications', { path: wrongFor('/a') })
-              : await call('POST', '/api/config/sites/1/bindings', { bindingInformation: wrongFor('*:1:') });
-      answers.set(res.status, (answers.get(res.status) ?? 0) + 1);
-      expect(res.status, `${route} ${path.join('/')}: ${res.body}`).toBe(400);
-    }
-    const after = await read();
-    expect([after.etag, after.text]).toEqual([before.etag, before.text]);
-    expect(await readFile(system.configFile, 'utf8')).toBe(fileBefore);
-    process.stdout.write(
-      `live-config fuzz: ${FUZZ} writes in ${Date.now() - started} ms, ${JSON.stringify([...answers])}\n`,
-    );
+  it('of two writers holding the same ETag, one wins and the other gets 412', async () => {
+    const { etag } = await read();
+    const write = (queueLength: number) =>
+      call('PATCH', '/api/config/apppools/DefaultAppPool', { queueLength }, { 'if-match': etag });
+    const answers = await Promise.all([write(500), write(600)]);
+    expect(answers.map((a) => a.status).sort()).toEqual([200, 412]);
+    const winner = answers.find((a) => a.status === 200)!;
+    expect((await read()).etag).toBe(etagOf(winner));
   });
+
+  it('records a SIGHUP reload of the file in the history too', async () => {
+    const before = await read();
+    process.kill(system.was.pid, 'SIGHUP');
+    const entry = await eventually(async () => {
+      const { versions } = (await call('GET', '/api/config/history')).json as {
+        versions: { origin: string; changed: string[] }[];
+      };
+      return versions[0]?.origin === 'sighup' ? versions[0] : undefined;
+    }, 'the SIGHUP version in the history');
+    expect(entry.changed).toEqual([]); // the file holds what the API wrote: nothing differs
+    expect((await read()).tree).toEqual(before.tree);
+  });
+
+  // Typically 6 s alone; the bound leaves room for a loaded CI machine running two suites at once.
+  it(
+    'fuzzed invalid writes (wrong types at random pointers, over every route) change nothing',
+    { timeout: 120_000 },
+    async () => {
+      const FUZZ = 1000;
+      let seed = 20261121;
+      const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+      const pick = <T>(items: T[]): T => items[Math.floor(random() * items.length)]!;
+      // A value of another JSON type than the one it replaces: never valid where the schema wants a type.
+      const wrongFor = (value: unknown): unknown => {
+        // Not []: validateConfig takes an empty array for a section of defaults (such as logFile) as that section.
+        const candidates: unknown[] = [-1.5, 'not-a-value', true, [1], { unknown: 1 }];
+        const kind = Array.isArray(value) ? 'array' : typeof value;
+        return pick(candidates.filter((c) => (Array.isArray(c) ? 'array' : typeof c) !== kind));
+      };
+      const pointers = (node: unknown, path: string[] = []): string[][] =>
+        typeof node === 'object' && node !== null
+          ? [path, ...Object.entries(node).flatMap(([k, v]) => pointers(v, [...path, k]))]
+          : [path];
+      const setAt = (tree: unknown, path: string[], value: unknown): unknown => {
+        if (path.length === 0) return value;
+        const copy = structuredClone(tree) as Record<string, unknown>;
+        let node = copy;
+        for (const key of path.slice(0, -1)) node = node[key] as Record<string, unknown>;
+        node[path.at(-1)!] = value;
+        return copy;
+      };
+      const before = await read();
+      const paths = pointers(before.tree).filter((p) => p.length > 0);
+      const fileBefore = await readFile(system.configFile, 'utf8');
+      const started = Date.now();
+      const answers = new Map<number, number>();
+      for (let i = 0; i < FUZZ; i += 1) {
+        const path = pick(paths);
+        const target = path.reduce<unknown>((node, key) => (node as Tree)[key], before.tree);
+        const route = pick(['put', 'put', 'pool', 'app', 'binding']);
+        const res =
+          route === 'put'
+            ? await call('PUT', '/api/config', setAt(before.tree, path, wrongFor(target)), {
+                'if-match': before.etag,
+              })
+            : route === 'pool'
+              ? await call('PATCH', '/api/config/apppools/DefaultAppPool', { queueLength: wrongFor(1) })
+              : route === 'app'
+                ? await call('POST', '/api/config/sites/1/applications', { path: wrongFor('/a') })
+                : await call('POST', '/api/config/sites/1/bindings', {
+                    bindingInformation: wrongFor('*:1:'),
+                  });
+        answers.set(res.status, (answers.get(res.status) ?? 0) + 1);
+        expect(res.status, `${route} ${path.join('/')}: ${res.body}`).toBe(400);
+      }
+      const after = await read();
+      expect([after.etag, after.text]).toEqual([before.etag, before.text]);
+      expect(await readFile(system.configFile, 'utf8')).toBe(fileBefore);
+      process.stdout.write(
+        `live-config fuzz: ${FUZZ} writes in ${Date.now() - started} ms, ${JSON.stringify([...answers])}\n`,
+      );
+    },
+  );
 });
 
 describe('live configuration with a read-only configuration file', () => {
