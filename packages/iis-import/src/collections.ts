@@ -34,6 +34,8 @@ export function resolveCollection<T>(
     } else if (el.name === 'remove') {
       el.take();
       const key = spec.keyOfElement(el).toLowerCase();
+      // A <remove>'s attributes are its key, and all of them are read here.
+      for (const name of el.attributes.keys()) el.usedAttributes.add(name);
       const before = list.length;
       list = list.filter((entry) => spec.keyOf(entry).toLowerCase() !== key);
       if (list.length === before)
@@ -85,6 +87,8 @@ export function ownEntries<T>(
         );
     } else if (el.name === 'remove') {
       const key = spec.keyOfElement(el).toLowerCase();
+      // A <remove>'s attributes are its key, and all of them are read here.
+      for (const name of el.attributes.keys()) el.usedAttributes.add(name);
       const at = list.findIndex((e) => spec.keyOf(e).toLowerCase() === key);
       if (at >= 0) {
         list.splice(at, 1);

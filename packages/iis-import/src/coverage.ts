@@ -45,10 +45,6 @@ const ELEMENT_REASONS: Record<string, Reason> = {
   dynamicIpSecurity: ['dynamic IP restrictions are not in w3pool', 'warning'],
   'system.web': ['ASP.NET settings: w3pool has no CLR', 'warning'],
   'system.webServer/asp': ['classic ASP does not run in w3pool', 'warning'],
-  filteringRules: [
-    'request filtering rules are not imported yet; re-create them as filteringRules',
-    'warning',
-  ],
 };
 
 /** Attributes w3pool has no counterpart for, by name, with why. */

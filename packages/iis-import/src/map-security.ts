@@ -196,6 +196,18 @@ function mapRequestFiltering(el: XmlElement, ctx: ImportContext, out: Tree, scop
     ctx.put(sub, 'list', resolveCollection(list, collection, base([element, 'list']) as Tree[], ctx), list);
   }
 
+  const rules = el.child('filteringRules');
+  if (rules) {
+    // w3pool appends a child level's rules to its parent's, so only a server level resolves edits.
+    const inherited = scope.server ? (base(['filteringRules']) as Tree[]) : [];
+    ctx.put(
+      target,
+      'filteringRules',
+      resolveCollection(rules, filteringRuleSpec(ctx), inherited, ctx),
+      rules,
+    );
+  }
+
   const headerLimits = el.child('requestLimits')?.child('headerLimits');
   if (headerLimits) {
     const collection: CollectionSpec<Tree> = {
@@ -207,6 +219,35 @@ function mapRequestFiltering(el: XmlElement, ctx: ImportContext, out: Tree, scop
     const limits = section(target, 'requestLimits');
     ctx.put(limits, 'headerLimits', resolveCollection(headerLimits, collection, [], ctx), headerLimits);
   }
+}
+
+/** requestFiltering/filteringRules/filteringRule, with its scanHeaders, appliesTo and denyStrings lists. */
+function filteringRuleSpec(ctx: ImportContext): CollectionSpec<Tree> {
+  const schema = filteringProperties.filteringRules!.items as TSchema;
+  const lists: [string, string][] = [
+    ['scanHeaders', 'requestHeader'],
+    ['appliesTo', 'fileExtension'],
+    ['denyStrings', 'string'],
+  ];
+  return {
+    addElement: 'filteringRule',
+    keyOfElement: (e) => e.attributes.get('name') ?? '',
+    keyOf: (r) => r.name as string,
+    build: (e) => {
+      const rule = ctx.copy(e, schema, {});
+      for (const [name, attribute] of lists) {
+        const list = e.child(name);
+        if (list)
+          ctx.put(
+            rule,
+            name,
+            list.each(['add']).map((add) => add.attr(attribute) ?? ''),
+            list,
+          );
+      }
+      return rule;
+    },
+  };
 }
 
 /** Report an element and account for everything inside it with that one entry. */

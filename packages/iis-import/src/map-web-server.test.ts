@@ -185,6 +185,37 @@ describe('system.webServer at the server level', () => {
     ]);
   });
 
+  it('maps requestFiltering filteringRules with their scanHeaders, appliesTo and denyStrings', () => {
+    const result = importBody(
+      ws(`<security><requestFiltering>
+            <denyQueryStringSequences><add sequence="union select" /></denyQueryStringSequences>
+            <filteringRules>
+              <filteringRule name="SQL" scanUrl="false" scanQueryString="true" scanAllRaw="false">
+                <scanHeaders><add requestHeader="User-Agent" /></scanHeaders>
+                <appliesTo><add fileExtension=".php" /></appliesTo>
+                <denyStrings><add string="--" /><add string="xp_" /></denyStrings>
+              </filteringRule>
+              <filteringRule name="Old" scanUrl="true" />
+              <remove name="Old" />
+            </filteringRules>
+          </requestFiltering></security>`),
+    );
+    const { requestFiltering } = validated(result).webServer;
+    expect(requestFiltering.denyQueryStringSequences).toEqual(['union select']);
+    expect(requestFiltering.filteringRules).toEqual([
+      {
+        name: 'SQL',
+        scanUrl: false,
+        scanQueryString: true,
+        scanAllRaw: false,
+        scanHeaders: ['User-Agent'],
+        appliesTo: ['.php'],
+        denyStrings: ['--', 'xp_'],
+      },
+    ]);
+    expect(issueLines(result)).toEqual([]);
+  });
+
   it('maps authentication, authorization, isapiCgiRestriction, fastCgi and cgi; reports Windows authentication', () => {
     const result = importBody(
       ws(`<security>
