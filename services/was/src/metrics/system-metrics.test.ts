@@ -56,7 +56,7 @@ function snapshot(): RuntimeSnapshot {
     workers: [
       { pool: 'DefaultAppPool', state: 'Running' },
       { pool: 'DefaultAppPool', state: 'Running' },
-      { pool: 'DefaultAppPool', state: 'Retiring' },
+      { pool: 'DefaultAppPool', state: 'Stopping' },
     ],
     events: {
       'DefaultAppPool\tRecycle\tTime': 2,
@@ -138,7 +138,7 @@ describe('the w3pool_* collectors', () => {
   it('count workers by state, and recycles, failures and rapid-fail stops from the event counts', async () => {
     const text = await render(snapshot());
     expect(valueOf(text, 'w3pool_worker_processes{pool="DefaultAppPool",state="Running"}')).toBe(2);
-    expect(valueOf(text, 'w3pool_worker_processes{pool="DefaultAppPool",state="Retiring"}')).toBe(1);
+    expect(valueOf(text, 'w3pool_worker_processes{pool="DefaultAppPool",state="Stopping"}')).toBe(1);
     expect(valueOf(text, 'w3pool_worker_recycles_total{pool="DefaultAppPool",reason="Time"}')).toBe(2);
     expect(valueOf(text, 'w3pool_worker_recycles_total{pool="DefaultAppPool",reason="OnDemand"}')).toBe(1);
     expect(valueOf(text, 'w3pool_worker_failures_total{pool="DefaultAppPool",kind="Crash"}')).toBe(3);
