@@ -7,11 +7,9 @@ import { toYaml } from './report.js';
 
 const fixture = (url: URL) => readFileSync(url, 'utf8');
 
-// IIS Express's own applicationhost.config, as shipped (shared fixtures of the repository).
-const IIS_EXPRESS = new URL(
-  '../../../../shared/fixtures/iis/iisexpress-applicationhost.config',
-  import.meta.url,
-);
+// IIS Express's own applicationhost.config, as shipped (a copy of shared/fixtures/iis/, kept in the
+// repository so that a clean clone tests it wherever it is checked out).
+const IIS_EXPRESS = new URL('../test-fixtures/iisexpress-applicationhost.config', import.meta.url);
 const FULL_IIS = new URL('../test-fixtures/full-iis.applicationHost.config', import.meta.url);
 
 const fullIisPaths = {
