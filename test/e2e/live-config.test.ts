@@ -91,6 +91,9 @@ describe('live configuration through the admin API', () => {
       code: 'WAS_CONFIG_REJECTED',
       issues: [{ pointer: '/applicationPools/0/queueLength', reason: expect.stringContaining('-3') }],
     });
+    // Not an object at all: refused by the body's schema, with the admin API's common code.
+    const notObject = await call('PUT', '/api/config', [1], { 'if-match': before.etag });
+    expect([notObject.status, notObject.json?.code]).toEqual([400, 'WAS_BODY_INVALID']);
     const unknownPool = await call('POST', '/api/config/sites/1/applications', {
       path: '/x',
       applicationPool: 'Nope',

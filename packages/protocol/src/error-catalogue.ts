@@ -370,19 +370,6 @@ export const errorCatalogue = define({
     message:
       'The configuration change is invalid; nothing was changed (see issues: JSON pointer and reason).',
   },
-  WAS_CONFIG_BODY_INVALID: {
-    status: 400,
-    substatus: 0,
-    title: 'Bad Request',
-    message: 'The configuration request body must be a JSON object.',
-  },
-  WAS_CONFIG_BODY_TOO_LARGE: {
-    status: 413,
-    substatus: 0,
-    iisStatus: '404.13',
-    title: 'Content Too Large',
-    message: 'The configuration request body exceeds 1 MiB.',
-  },
   WAS_CONFIG_PRECONDITION_FAILED: {
     status: 412,
     substatus: 0,

@@ -2,6 +2,7 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
 import { ConfigError } from '@w3pool/config';
 import { W3poolError, errorCatalogue, type ErrorCode } from '@w3pool/protocol';
+import { clientErrorOf } from '../security/body-limits.js';
 import type { ChangeResult, LiveConfig } from './live-config.js';
 import {
   addItem,
@@ -14,11 +15,9 @@ import {
   type Scope,
 } from './resource-paths.js';
 
-/** Bodies are configuration trees, not uploads: 1 MiB is many times the largest sample configuration. */
-export const CONFIG_BODY_LIMIT = 1024 * 1024;
-
 // Only the shape of the body is checked here (an object): the content goes through validateConfig, as
 // the file does, so that a refusal names JSON pointers into the tree and defaults are never written back.
+// The size is fastify's body limit for the whole admin API (W3POOL_WAS_BODY_LIMIT, docs/admin-security.md).
 const Item = Type.Object({}, { additionalProperties: true });
 
 /**
@@ -62,7 +61,7 @@ export function configRoutes(http: FastifyInstance, live: LiveConfig): void {
     return reply.header('etag', etag).send(raw);
   });
   // The whole tree: If-Match is required (428 without), since this replaces everything.
-  http.put('/api/config', { bodyLimit: CONFIG_BODY_LIMIT, schema: { body: Item } }, async (request, reply) =>
+  http.put('/api/config', { schema: { body: Item } }, async (request, reply) =>
     answer(
       reply,
       await live.change(() => request.body, { ifMatch: ifMatch(request.headers), required: true }),
@@ -90,29 +89,21 @@ export function configRoutes(http: FastifyInstance, live: LiveConfig): void {
     http.get<{ Params: Params }>(prefix, async (request, reply) =>
       withEtag(reply, listItems(live.held().raw, collection, scope(request.params))),
     );
-    http.post<{ Params: Params }>(
-      prefix,
-      { bodyLimit: CONFIG_BODY_LIMIT, schema: { body: Item } },
-      async (request, reply) => {
-        const edit = (raw: unknown) => addItem(raw, collection, scope(request.params), request.body);
-        return answer(reply, await live.change(edit, { ifMatch: ifMatch(request.headers) }), 201);
-      },
-    );
+    http.post<{ Params: Params }>(prefix, { schema: { body: Item } }, async (request, reply) => {
+      const edit = (raw: unknown) => addItem(raw, collection, scope(request.params), request.body);
+      return answer(reply, await live.change(edit, { ifMatch: ifMatch(request.headers) }), 201);
+    });
     http.get<{ Params: Params }>(item, async (request, reply) =>
       withEtag(
         reply,
         getItem(live.held().raw, collection, scope(request.params), request.params[itemParam]!),
       ),
     );
-    http.patch<{ Params: Params }>(
-      item,
-      { bodyLimit: CONFIG_BODY_LIMIT, schema: { body: Item } },
-      async (request, reply) => {
-        const key = request.params[itemParam]!;
-        const edit = (raw: unknown) => patchItem(raw, collection, scope(request.params), key, request.body);
-        return answer(reply, await live.change(edit, { ifMatch: ifMatch(request.headers) }));
-      },
-    );
+    http.patch<{ Params: Params }>(item, { schema: { body: Item } }, async (request, reply) => {
+      const key = request.params[itemParam]!;
+      const edit = (raw: unknown) => patchItem(raw, collection, scope(request.params), key, request.body);
+      return answer(reply, await live.change(edit, { ifMatch: ifMatch(request.headers) }));
+    });
     http.delete<{ Params: Params }>(item, async (request, reply) => {
       const key = request.params[itemParam]!;
       const edit = (raw: unknown) => deleteItem(raw, collection, scope(request.params), key);
@@ -125,8 +116,6 @@ export function configRoutes(http: FastifyInstance, live: LiveConfig): void {
 function codeOf(error: FastifyError): ErrorCode | undefined {
   if (error instanceof ConfigError) return 'WAS_CONFIG_REJECTED';
   if (error instanceof W3poolError) return error.code;
-  if (error.validation) return 'WAS_CONFIG_BODY_INVALID';
-  if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return 'WAS_CONFIG_BODY_TOO_LARGE';
-  if (error.code?.startsWith('FST_ERR_CTP_')) return 'WAS_CONFIG_BODY_INVALID';
-  return undefined;
+  // A body fastify refused (not JSON, too large, not an object): the admin API's common 400/413/415.
+  return clientErrorOf(error)?.code;
 }
