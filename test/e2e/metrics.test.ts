@@ -154,12 +154,14 @@ describe('Prometheus metrics on WAS', () => {
     }
   });
 
-  it('is an admin route: a scrape without the token is refused once authentication is on', async () => {
-    // Until the admin API's authentication lands every route answers without a token; once it does, a
-    // scrape without one must not see the system's figures. Either way a scrape with it succeeds.
+  it('is an admin route: a scrape without the token, or with a wrong one, sees nothing', async () => {
     const anonymous = await httpRequest(`${system.wasUrl}/metrics`);
-    const protectedApi = await httpRequest(`${system.wasUrl}/api/apppools`);
-    expect(anonymous.status === 401).toBe(protectedApi.status === 401);
+    expect(anonymous.status).toBe(401);
+    expect(anonymous.body).not.toContain('w3pool_');
+    const wrong = await httpRequest(`${system.wasUrl}/metrics`, {
+      headers: { authorization: 'Bearer not-it' },
+    });
+    expect(wrong.status).toBe(401);
     expect(await scrape()).toContain('w3pool_requests_total');
   });
 });
