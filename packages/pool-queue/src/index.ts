@@ -7,6 +7,7 @@ export { QueueUnreachableError } from './enqueue-batch.js';
 export { watchDemand } from './demand.js';
 export type { QueueEntry } from './queue-element.js';
 export type { QueueStats } from './queue-stats.js';
+export type { InFlightRequest } from './in-flight.js';
 // Background jobs (beyond IIS): the key names of each application's BullMQ queue, under the pool's tag.
 export {
   backgroundEventsCursorKey,

@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { RequestJob } from '@w3pool/protocol';
 import { EnqueueBatch } from './enqueue-batch.js';
+import { readInFlight, type InFlightRequest } from './in-flight.js';
 import { poolKeys, type PoolKeys } from './pool-keys.js';
 import {
   FLAG_RETRIED,
@@ -129,6 +130,11 @@ export class PoolQueue {
   /** The pool queue's counters, in IIS's vocabulary (HTTP Service Request Queues). */
   stats(now = Date.now()): Promise<QueueStats> {
     return readQueueStats(this.redis, this.keys, now);
+  }
+
+  /** The requests consumers hold now (read-only; WAS's `appcmd list requests`). */
+  inFlight(): Promise<InFlightRequest[]> {
+    return readInFlight(this.redis, this.keys);
   }
 
   private async enqueueNow(entries: QueueEntry[]): Promise<number[]> {

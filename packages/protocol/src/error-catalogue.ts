@@ -401,6 +401,32 @@ export const errorCatalogue = define({
     message: 'The configuration history does not hold this version.',
   },
 
+  // WAS runtime views, live events and acknowledged actions (services/was/src/{views,events,actions}).
+  WAS_QUERY_INVALID: {
+    status: 400,
+    substatus: 0,
+    title: 'Bad Request',
+    message: 'A query parameter has a value the route does not accept.',
+  },
+  WAS_LAST_EVENT_ID_INVALID: {
+    status: 400,
+    substatus: 0,
+    title: 'Bad Request',
+    message: 'Last-Event-ID is not an event id this stream sent (<ms>-<seq>).',
+  },
+  WAS_EVENT_STREAMS_BUSY: {
+    status: 503,
+    substatus: 2,
+    title: 'Service Unavailable',
+    message: 'Too many live event streams are open; try again when one closes.',
+  },
+  WAS_ACTION_TIMEOUT: {
+    status: 504,
+    substatus: 0,
+    title: 'Gateway Timeout',
+    message: 'The action was sent, but the pool hosts or listeners did not report its effect in time.',
+  },
+
   // Worker (w3wp) and its pipeline.
   WORKER_NOT_FOUND: {
     status: 404,

@@ -178,6 +178,9 @@ async function connect(parts: Parts, presence: ListenerPresenceWriter, log: Logg
   await states.start(subscriptions);
   // http.sys answers 503 for the queued requests of a pool that stops, as well as for new ones.
   states.onChange(() => pending.poolsChanged((pool) => states.poolStopped(pool)));
+  // Acknowledged actions: the presence hash says which state changes this listener has applied.
+  presence.statesSince = () => states.appliedSince;
+  states.onChange(() => presence.refreshNow());
   await subscriptions.subscribe(CACHE_INVALIDATION_CHANNEL, (message) => {
     const notice = cacheInvalidationCodec.decode(message);
     cache.invalidate(notice.siteId, notice.path, notice.prefix);

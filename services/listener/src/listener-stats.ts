@@ -28,6 +28,8 @@ export class ListenerStats {
  */
 export class ListenerPresenceWriter {
   private timer: NodeJS.Timeout | undefined;
+  /** The runtime states this listener applies (RuntimeStates.appliedSince); 0 until connected. */
+  statesSince: () => number = () => 0;
 
   constructor(
     private readonly redis: Redis,
@@ -51,6 +53,11 @@ export class ListenerPresenceWriter {
     await this.redis.del(listenerPresenceKey(this.listenerId)).catch(() => undefined);
   }
 
+  /** At once rather than at the next refresh: after a state change, so WAS sees it acknowledged. */
+  refreshNow(): void {
+    this.write().catch((error: unknown) => this.log.warn({ err: error }, 'presence not refreshed'));
+  }
+
   private async write(): Promise<void> {
     const key = listenerPresenceKey(this.listenerId);
     const { rejected, traffic, ...counters } = this.stats;
@@ -60,6 +67,7 @@ export class ListenerPresenceWriter {
         pid: process.pid,
         updatedAt: Date.now(),
         endpoints: JSON.stringify(this.endpoints()),
+        statesSince: this.statesSince(),
         ...counters,
         ...this.cache,
         rejected: JSON.stringify(rejected),

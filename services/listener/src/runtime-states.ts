@@ -20,6 +20,11 @@ export class RuntimeStates {
   private pools = new Map<string, RuntimeState>();
   private sites = new Map<string, RuntimeState>();
   private readonly listeners: (() => void)[] = [];
+  /**
+   * The newest `since` among the states read: reported in the presence hash (statesSince), so that WAS
+   * can answer a stop once every listener has applied it (acknowledged actions, docs/admin-api.md).
+   */
+  appliedSince = 0;
 
   constructor(
     private readonly redis: Redis,
@@ -40,6 +45,7 @@ export class RuntimeStates {
     ]);
     this.pools = parseAll(pools);
     this.sites = parseAll(sites);
+    this.appliedSince = Math.max(0, ...[...this.pools.values(), ...this.sites.values()].map((s) => s.since));
     for (const listener of this.listeners) listener();
   }
 

@@ -7,6 +7,10 @@ import type { ConfigOwner } from './config-owner.js';
 import type { LiveConfig } from './config-api/live-config.js';
 import { configRoutes } from './config-api/routes.js';
 import type { RuntimeControl } from './runtime-control.js';
+import { acknowledgedRecycle } from './actions/acknowledged-recycle.js';
+import { acknowledgedState } from './actions/acknowledged-state.js';
+import { registerEventStream, wantsEventStream, type EventStreams } from './events/event-stream-route.js';
+import { registerViews } from './views/view-routes.js';
 import { isRedisOutage } from './redis-outage.js';
 import { clientErrorOf } from './security/body-limits.js';
 import { parseSiteId } from './security/site-id.js';
@@ -20,6 +24,8 @@ export interface AdminApiParts {
   jobs: BackgroundJobsView;
   /** The live configuration: /api/config/... reads, writes and history (docs/admin-api.md). */
   live: LiveConfig;
+  /** GET /api/events as Server-Sent Events (events/). */
+  streams: EventStreams;
   log: Logger;
 }
 
@@ -58,8 +64,14 @@ export function registerAdminApi(http: WasHttp, parts: AdminApiParts): void {
   http.get('/api/sites', async () => control.sites(live()));
   http.get('/api/listeners', async () => control.listeners());
   http.get('/api/wp', async () => control.workerProcesses());
-  http.get<{ Querystring: { count?: string } }>('/api/events', async (request) =>
-    control.events(Math.min(1000, Number(request.query.count ?? 100) || 100)),
+  // appcmd list app, appcmd list requests /elapsed:N, and the live event stream (views/, events/).
+  registerViews(http, { redis, control, live });
+  registerEventStream(http, parts.streams);
+  // A list; with `Accept: text/event-stream`, the live stream (as /api/events/stream).
+  http.get<{ Querystring: { count?: string } }>('/api/events', async (request, reply) =>
+    wantsEventStream(request)
+      ? parts.streams.serve(request, reply)
+      : control.events(Math.min(1000, Number(request.query.count ?? 100) || 100)),
   );
 
   // Background jobs (beyond IIS; docs/background-jobs.md): per application of the pool, BullMQ's counts
@@ -82,15 +94,18 @@ export function registerAdminApi(http: WasHttp, parts: AdminApiParts): void {
     const { name, action } = request.params;
     if (!live().applicationPools.some((p) => p.name === name))
       throw new W3poolError('WAS_POOL_NOT_FOUND', name);
-    // appcmd recycle apppool: overlapped rotation of every worker of the pool.
-    if (action === 'recycle') return { name, ...(await control.recyclePool(name)) };
-    return { name, ...(await control.setPool(name, stateFor(action))) };
+    // appcmd recycle apppool: overlapped rotation of every worker of the pool, answered with the old and
+    // new pids once the pool hosts report them (actions/; 504 WAS_ACTION_TIMEOUT past the deadline).
+    if (action === 'recycle') return { name, ...(await acknowledgedRecycle(control, name)) };
+    const state = stateFor(action);
+    return { name, ...(await acknowledgedState(control, () => control.setPool(name, state))) };
   });
   http.post<{ Params: { id: string; action: string } }>('/api/sites/:id/:action', async (request) => {
     const id = parseSiteId(request.params.id);
     if (!live().sites.some((s) => s.id === id))
       throw new W3poolError('WAS_SITE_NOT_FOUND', request.params.id);
-    return { id, ...(await control.setSite(id, stateFor(request.params.action))) };
+    const state = stateFor(request.params.action);
+    return { id, ...(await acknowledgedState(control, () => control.setSite(id, state))) };
   });
 }
 

@@ -13,6 +13,8 @@ import { RuntimeControl } from './runtime-control.js';
 import { registerMetricsEndpoint } from './metrics/metrics-endpoint.js';
 import { installAdminSecurity, loadAdminToken, readSecuritySettings } from './security/admin-security.js';
 import { createHttp, type WasHttp } from './was-http.js';
+import { EventHub } from './events/event-hub.js';
+import { EventStreams } from './events/event-stream-route.js';
 
 export type { WasHttp } from './was-http.js';
 
@@ -80,7 +82,10 @@ export async function buildWas(options: WasOptions): Promise<WasService> {
   // Before any route: Host, Origin and bearer-token checks guard every route registered after them.
   installAdminSecurity(http, security, adminToken);
   registerHealth(http, redis, config, recovery);
-  registerAdminApi(http, { redis, config, control, jobs, live, log });
+  // The live event stream (GET /api/events/stream): one shared XREAD reader for every client.
+  const hub = new EventHub(options.redisUrl, log);
+  const streams = new EventStreams(redis, hub);
+  registerAdminApi(http, { redis, config, control, jobs, live, streams, log });
   // GET /metrics (docs/metrics.md): Prometheus text, read from Redis at scrape time; an admin route.
   registerMetricsEndpoint(http, { redis, config, control, jobs });
 
@@ -89,7 +94,7 @@ export async function buildWas(options: WasOptions): Promise<WasService> {
     config,
     close: async () => {
       await http.close();
-      await Promise.all([jobs.close(), jobEvents.close()]);
+      await Promise.all([jobs.close(), jobEvents.close(), hub.close()]);
       inbox.disconnect();
       await closeRedis(redis);
     },

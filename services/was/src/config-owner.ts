@@ -17,6 +17,7 @@ import {
 } from '@w3pool/config';
 import { W3poolError } from '@w3pool/protocol';
 import { Serial } from './serial.js';
+import { recordConfigChange } from './events/config-change-event.js';
 
 export type RecoveryOutcome = 'intact' | 'republished' | 'superseded';
 
@@ -120,6 +121,8 @@ export class ConfigOwner {
     const { epoch, version } = published;
     this.log.info({ epoch, version, source: this.file, origin }, 'configuration published');
     await this.hooks.published?.({ published, raw, previousRaw, origin });
+    // The event log (GET /api/events and its live stream): every new version is an event.
+    recordConfigChange(this.redis, { epoch, version, origin }, this.log);
     return published;
   }
 

@@ -1,0 +1,258 @@
+import { request, type ClientRequest } from 'node:http';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { printOutputOnFailure } from '../helpers/failure-output.js';
+import { httpRequest } from '../helpers/http-client.js';
+import {
+  eventually,
+  siteConfig,
+  startSystem,
+  testHandlers,
+  workerPids,
+  type RunningSystem,
+} from '../helpers/system.js';
+
+interface SseMessage {
+  id: string;
+  event: string;
+  data: Record<string, string>;
+}
+
+/** A live SSE client: the status, the messages as they arrive, and a way to wait for one. */
+function openStream(url: string, headers: Record<string, string>) {
+  const messages: SseMessage[] = [];
+  const waiters: (() => void)[] = [];
+  let req: ClientRequest | undefined;
+  const status = new Promise<{ status: number; type: string; body: string }>((resolve, reject) => {
+    req = request(url, { headers, agent: false }, (res) => {
+      res.setEncoding('utf8');
+      let buffer = '';
+      if (res.statusCode !== 200) {
+        res.on('data', (chunk: string) => (buffer += chunk));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, type: '', body: buffer }));
+        return;
+      }
+      resolve({ status: 200, type: String(res.headers['content-type']), body: '' });
+      res.on('data', (chunk: string) => {
+        buffer += chunk;
+        let end: number;
+        while ((end = buffer.indexOf('\n\n')) >= 0) {
+          const block = buffer.slice(0, end);
+          buffer = buffer.slice(end + 2);
+          const field = (name: string) =>
+            block
+              .split('\n')
+              .find((line) => line.startsWith(`${name}: `))
+              ?.slice(name.length + 2);
+          const data = field('data');
+          if (data === undefined) continue; // retry: and heartbeat comments
+          messages.push({ id: field('id')!, event: field('event')!, data: JSON.parse(data) });
+          for (const wake of waiters.splice(0)) wake();
+        }
+      });
+      res.on('error', () => undefined);
+    });
+    req.on('error', reject);
+    req.end();
+  });
+  return {
+    status,
+    messages,
+    /** The first message (from `from`) that matches, as soon as it arrives, or fail at the deadline. */
+    async next(match: (m: SseMessage) => boolean, what: string, timeoutMs = 15_000): Promise<SseMessage> {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const found = messages.find(match);
+        if (found) return found;
+        const left = deadline - Date.now();
+        if (left <= 0) throw new Error(`no SSE message: ${what}`);
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, left);
+          waiters.push(() => (clearTimeout(timer), resolve()));
+        });
+      }
+    },
+    close: () => req?.destroy(),
+  };
+}
+
+// appcmd's views, the live event stream and acknowledged actions, through the running system.
+describe('admin API: views, live events and acknowledged actions', () => {
+  let system: RunningSystem;
+  printOutputOnFailure(() => system);
+  beforeAll(async () => {
+    system = await startSystem({
+      host: 'views.test',
+      config: ([port]) => ({
+        ...siteConfig(port!, undefined, { host: 'views.test', pool: { startMode: 'AlwaysRunning' } }),
+        webServer: { handlers: testHandlers() },
+      }),
+    });
+    await system.worker.waitForLine(/worker process ready/);
+  });
+  afterAll(async () => {
+    await system?.stop();
+  });
+
+  const site = (path: string, timeoutMs?: number) =>
+    httpRequest(`${system.baseUrl}${path}`, { headers: { host: 'views.test' }, timeoutMs });
+  const api = async (path: string, method = 'GET') => {
+    const res = await httpRequest(`${system.wasUrl}${path}`, { method, headers: system.adminHeaders() });
+    return { status: res.status, body: JSON.parse(res.body) as unknown };
+  };
+  const list = async (path: string) => (await api(path)).body as Record<string, unknown>[];
+  const servedBy = (res: { headers: Record<string, unknown> }) =>
+    Number(String(res.headers['x-w3pool-worker']).split('/')[1]);
+
+  it('lists pools, sites, applications, worker processes and listeners with plausible values', async () => {
+    for (let i = 0; i < 5; i += 1) expect((await site('/pid.test')).status).toBe(200);
+    const [pool] = await list('/api/apppools');
+    expect(pool).toMatchObject({ name: 'DefaultAppPool', state: 'Started', CurrentQueueSize: 0 });
+    for (const counter of ['MaxQueueItemAge', 'ArrivalRate', 'RejectedRequests', 'consumers'])
+      expect(typeof pool![counter]).toBe('number');
+    expect(await list('/api/sites')).toEqual([
+      { id: 1, name: 'Test Site', state: 'Started', bindings: [`http/127.0.0.1:${system.port}:views.test`] },
+    ]);
+    expect(await list('/api/apps')).toEqual([
+      { site: 'Test Site', siteId: 1, path: '/', pool: 'DefaultAppPool' },
+    ]);
+    // The pool host writes its worker records once a second: wait for one that has counted the traffic.
+    const wp = await eventually(async () => {
+      const found = (await list('/api/wp')).find((w) => Number(w.requestsServed) >= 5);
+      return found;
+    }, 'a worker record counting 5 requests');
+    expect(await workerPids(system.worker)).toContain(wp.pid);
+    expect(wp).toMatchObject({ pool: 'DefaultAppPool', state: 'Running' });
+    expect(Number(wp.privateKb)).toBeGreaterThan(0);
+    expect(Number(wp.startedAt)).toBeLessThanOrEqual(Date.now());
+    const listeners = await list('/api/listeners');
+    expect(listeners).toHaveLength(1);
+    expect(Number(listeners[0]!.requests)).toBeGreaterThanOrEqual(5);
+    expect(Number(listeners[0]!.statesSince)).toBeGreaterThanOrEqual(0);
+  });
+
+  it('lists a slow request in flight with /api/requests?elapsed=, and not a fresh one', async () => {
+    const slow = site('/sleep.test?ms=8000&which=slow');
+    const inFlight = () => list('/api/requests?pool=DefaultAppPool');
+    const old = await eventually(
+      async () => (await list('/api/requests?elapsed=2000')).find((r) => String(r.url).includes('slow')),
+      'the slow request past 2 s',
+    );
+    expect(old).toMatchObject({ verb: 'GET', pool: 'DefaultAppPool', site: 'Test Site', appPath: '/' });
+    expect(Number(old.elapsedMs)).toBeGreaterThanOrEqual(2000);
+    const fresh = site('/sleep.test?ms=3000&which=fresh');
+    await eventually(
+      async () => ((await inFlight()).some((r) => String(r.url).includes('fresh')) ? true : undefined),
+      'the fresh request in flight',
+    );
+    const filtered = await list('/api/requests?elapsed=2000');
+    expect(filtered.map((r) => r.url)).toEqual(['/sleep.test?ms=8000&which=slow']);
+    // The pid comes from the worker records (written once a second) and is the one that answers.
+    const withPid = await eventually(
+      async () => (await inFlight()).find((r) => String(r.url).includes('slow') && r.pid !== null),
+      'the pid of the slow request',
+    );
+    expect(servedBy(await slow)).toBe(withPid.pid);
+    expect((await fresh).status).toBe(200);
+    expect(await api('/api/requests?elapsed=-1')).toMatchObject({
+      status: 400,
+      body: { code: 'WAS_QUERY_INVALID' },
+    });
+    expect(await api('/api/requests?pool=NoSuchPool')).toMatchObject({
+      status: 404,
+      body: { code: 'WAS_POOL_NOT_FOUND' },
+    });
+  });
+
+  it('recycles with old and new pids, streams the event live and resumes from Last-Event-ID', async () => {
+    const stream = openStream(`${system.wasUrl}/api/events`, {
+      ...system.adminHeaders(),
+      accept: 'text/event-stream',
+    });
+    expect((await stream.status).type).toContain('text/event-stream');
+    const before = servedBy(await site('/pid.test'));
+    const first = await api('/api/apppools/DefaultAppPool/recycle', 'POST');
+    expect(first.status).toBe(200);
+    const answer = first.body as { oldPids: number[]; newPids: number[]; hosts: number };
+    expect(answer.hosts).toBe(1);
+    expect(answer.oldPids).toEqual([before]);
+    expect(answer.newPids).toHaveLength(1);
+    expect(answer.newPids[0]).not.toBe(before);
+    // The new worker serves the next request.
+    expect(servedBy(await site('/pid.test'))).toBe(answer.newPids[0]);
+    const live = await stream.next(
+      (m) => m.event === 'Recycle' && m.data.pid === String(before),
+      'the recycle of the old worker',
+    );
+    expect(live.data).toMatchObject({ kind: 'Recycle', reason: 'OnDemand', pool: 'DefaultAppPool' });
+    expect(live.id).toMatch(/^\d+-\d+$/);
+    stream.close();
+
+    // Missed while disconnected: the next recycle, replayed from Last-Event-ID on reconnect.
+    const second = (await api('/api/apppools/DefaultAppPool/recycle', 'POST')).body as {
+      oldPids: number[];
+    };
+    expect(second.oldPids).toEqual(answer.newPids);
+    const resumed = openStream(`${system.wasUrl}/api/events/stream`, {
+      ...system.adminHeaders(),
+      'last-event-id': live.id,
+    });
+    expect((await resumed.status).status).toBe(200);
+    const missed = await resumed.next((m) => m.event === 'Recycle', 'the missed recycle');
+    expect(missed.data.pid).toBe(String(answer.newPids[0]));
+    expect(resumed.messages.every((m) => m.id !== live.id)).toBe(true);
+    resumed.close();
+  });
+
+  it('refuses a Last-Event-ID that is not a stream id, and streams beyond the limit', async () => {
+    const bad = openStream(`${system.wasUrl}/api/events/stream`, {
+      ...system.adminHeaders(),
+      'last-event-id': '$',
+    });
+    expect(await bad.status).toMatchObject({ status: 400 });
+    const streams = Array.from({ length: 32 }, () =>
+      openStream(`${system.wasUrl}/api/events/stream`, system.adminHeaders()),
+    );
+    try {
+      for (const s of streams) expect((await s.status).status).toBe(200);
+      const over = openStream(`${system.wasUrl}/api/events/stream`, system.adminHeaders());
+      const refused = await over.status;
+      expect(refused.status).toBe(503);
+      expect(JSON.parse(refused.body)).toMatchObject({ code: 'WAS_EVENT_STREAMS_BUSY' });
+    } finally {
+      for (const s of streams) s.close();
+    }
+    // Once the clients have gone, their slots are free again.
+    await eventually(async () => {
+      const again = openStream(`${system.wasUrl}/api/events/stream`, system.adminHeaders());
+      const { status } = await again.status;
+      again.close();
+      return status === 200 ? true : undefined;
+    }, 'a stream slot after the clients left');
+  });
+
+  it('stops a pool acknowledged by every listener: the next request is 503 at once; start serves again', async () => {
+    const stop = await api('/api/apppools/DefaultAppPool/stop', 'POST');
+    expect(stop.status).toBe(200);
+    expect(stop.body).toMatchObject({
+      name: 'DefaultAppPool',
+      state: 'Stopped',
+      reason: 'Disabled',
+      listeners: 1,
+    });
+    const refused = await site('/pid.test');
+    expect(refused.status).toBe(503);
+    expect(refused.body).toContain('503');
+    const start = await api('/api/apppools/DefaultAppPool/start', 'POST');
+    expect(start).toMatchObject({ status: 200, body: { state: 'Started', listeners: 1 } });
+    expect((await site('/pid.test')).status).toBe(200);
+
+    const siteStop = await api('/api/sites/1/stop', 'POST');
+    expect(siteStop).toMatchObject({ status: 200, body: { id: 1, state: 'Stopped', listeners: 1 } });
+    expect((await site('/pid.test')).status).toBe(503);
+    expect(await api('/api/sites/1/start', 'POST')).toMatchObject({
+      status: 200,
+      body: { state: 'Started' },
+    });
+    expect((await site('/pid.test')).status).toBe(200);
+  });
+});
