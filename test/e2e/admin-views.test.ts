@@ -128,6 +128,9 @@ describe('admin API: views, live events and acknowledged actions', () => {
     expect(listeners).toHaveLength(1);
     expect(Number(listeners[0]!.requests)).toBeGreaterThanOrEqual(5);
     expect(Number(listeners[0]!.statesSince)).toBeGreaterThanOrEqual(0);
+    // WAS's first publish is the first configuration version, in the event log.
+    const events = await list('/api/events?count=1000');
+    expect(events.find((e) => e.kind === 'ConfigChange')).toMatchObject({ version: '1', origin: 'file' });
   });
 
   it('lists a slow request in flight with /api/requests?elapsed=, and not a fresh one', async () => {
@@ -228,6 +231,33 @@ describe('admin API: views, live events and acknowledged actions', () => {
       again.close();
       return status === 200 ? true : undefined;
     }, 'a stream slot after the clients left');
+  });
+
+  it('serves an OpenAPI 3 document listing every route, and its reference at /docs, to the token only', async () => {
+    expect((await httpRequest(`${system.wasUrl}/docs/json`)).status).toBe(401);
+    const { status, body } = await api('/docs/json');
+    expect(status).toBe(200);
+    const doc = body as {
+      openapi: string;
+      paths: Record<string, Record<string, { responses: Record<string, unknown> }>>;
+    };
+    expect(doc.openapi).toMatch(/^3\./);
+    // Every route WAS logged as registered (the security suite's list) is in the document.
+    const logged = await system.was.waitForLine(/admin API routes/);
+    const routes = (JSON.parse(logged) as { routes: string[] }).routes;
+    const openApiPath = (url: string) => url.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
+    for (const route of routes) {
+      const [method, url] = route.split(' ') as [string, string];
+      if (method === 'HEAD' || url.startsWith('/docs')) continue;
+      expect(doc.paths[openApiPath(url)]?.[method.toLowerCase()], route).toBeDefined();
+    }
+    expect(doc.paths['/api/requests']!.get!.responses['200']).toBeDefined();
+    expect(
+      doc.paths['/api/apppools/{name}/{action}']!.post!.responses['4XX'] ??
+        doc.paths['/api/apppools/{name}/{action}']!.post!.responses['4xx'],
+    ).toBeDefined();
+    const ui = await httpRequest(`${system.wasUrl}/docs`, { headers: system.adminHeaders() });
+    expect([200, 302]).toContain(ui.status);
   });
 
   it('stops a pool acknowledged by every listener: the next request is 503 at once; start serves again', async () => {

@@ -15,6 +15,7 @@ import { installAdminSecurity, loadAdminToken, readSecuritySettings } from './se
 import { createHttp, type WasHttp } from './was-http.js';
 import { EventHub } from './events/event-hub.js';
 import { EventStreams } from './events/event-stream-route.js';
+import { registerOpenApi } from './openapi.js';
 
 export type { WasHttp } from './was-http.js';
 
@@ -81,6 +82,8 @@ export async function buildWas(options: WasOptions): Promise<WasService> {
   const http = createHttp(log, security.bodyLimit);
   // Before any route: Host, Origin and bearer-token checks guard every route registered after them.
   installAdminSecurity(http, security, adminToken);
+  // GET /docs and /docs/json (OpenAPI 3): before every route, which it documents as it is added.
+  await registerOpenApi(http);
   registerHealth(http, redis, config, recovery);
   // The live event stream (GET /api/events/stream): one shared XREAD reader for every client.
   const hub = new EventHub(options.redisUrl, log);
