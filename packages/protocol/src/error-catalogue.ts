@@ -427,6 +427,40 @@ export const errorCatalogue = define({
     message: 'The action was sent, but the pool hosts or listeners did not report its effect in time.',
   },
 
+  // The `w3pool` CLI (tools/cli): refusals it makes itself, before or instead of an admin API answer. It
+  // prints them as `w3pool: CODE: message` with exit code 1; the status is what the API would have said.
+  WAS_CLI_ARGUMENT_INVALID: {
+    status: 400,
+    substatus: 0,
+    title: 'Bad Request',
+    message:
+      'An argument or setting is not one the command takes (unknown name, or a value of the wrong type).',
+  },
+  WAS_CLI_FILE_INVALID: {
+    status: 400,
+    substatus: 0,
+    title: 'Bad Request',
+    message: 'The file given to the command cannot be read, or is not YAML or JSON.',
+  },
+  WAS_CLI_TOKEN_UNREADABLE: {
+    status: 401,
+    substatus: 0,
+    title: 'Unauthorized',
+    message: 'The admin token file (W3POOL_ADMIN_TOKEN_FILE) cannot be read.',
+  },
+  WAS_CLI_ADMIN_UNREACHABLE: {
+    status: 503,
+    substatus: 0,
+    title: 'Service Unavailable',
+    message: 'The admin API cannot be reached (--url, W3POOL_ADMIN_URL; default http://127.0.0.1:8172).',
+  },
+  WAS_CLI_ANSWER_INVALID: {
+    status: 502,
+    substatus: 0,
+    title: 'Bad Gateway',
+    message: 'The admin API answered without a catalogue code, or without the ETag a write needs.',
+  },
+
   // Worker (w3wp) and its pipeline.
   WORKER_NOT_FOUND: {
     status: 404,

@@ -6,6 +6,7 @@ import type { BackgroundJobsView } from './background-jobs-view.js';
 import type { ConfigOwner } from './config-owner.js';
 import type { LiveConfig } from './config-api/live-config.js';
 import { configRoutes } from './config-api/routes.js';
+import { importRoute } from './config-api/import-route.js';
 import type { RuntimeControl } from './runtime-control.js';
 import { acknowledgedRecycle } from './actions/acknowledged-recycle.js';
 import { acknowledgedState } from './actions/acknowledged-state.js';
@@ -56,6 +57,8 @@ export function registerAdminApi(http: WasHttp, parts: AdminApiParts): void {
   // The configuration itself (/api/config/...): a plugin, for its own 400/412/428 answers with issues.
   void http.register((child, _options, done) => {
     configRoutes(child, parts.live);
+    // POST /api/config/import (issue 10 §3): applicationHost.config through the same change path.
+    importRoute(child, parts.live);
     done();
   });
 
