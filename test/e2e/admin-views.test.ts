@@ -82,10 +82,17 @@ describe('admin API: views, live events and acknowledged actions', () => {
   beforeAll(async () => {
     system = await startSystem({
       host: 'views.test',
-      config: ([port]) => ({
-        ...siteConfig(port!, undefined, { host: 'views.test', pool: { startMode: 'AlwaysRunning' } }),
-        webServer: { handlers: testHandlers() },
-      }),
+      config: ([port]) => {
+        const base = siteConfig(port!, undefined, {
+          host: 'views.test',
+          pool: { startMode: 'AlwaysRunning' },
+        });
+        // Tiny: no pool host, the smallest queue IIS allows, so that the eleventh waiting request is refused.
+        base.applicationPools.push({ name: 'Tiny', queueLength: 10 } as (typeof base.applicationPools)[0]);
+        const root = base.sites[0]!.applications[0]!;
+        base.sites[0]!.applications.push({ ...root, path: '/tiny', applicationPool: 'Tiny' });
+        return { ...base, webServer: { handlers: testHandlers() } };
+      },
     });
     await system.worker.waitForLine(/worker process ready/);
   });
@@ -114,6 +121,7 @@ describe('admin API: views, live events and acknowledged actions', () => {
     ]);
     expect(await list('/api/apps')).toEqual([
       { site: 'Test Site', siteId: 1, path: '/', pool: 'DefaultAppPool' },
+      { site: 'Test Site', siteId: 1, path: '/tiny', pool: 'Tiny' },
     ]);
     // The pool host writes its worker records once a second: wait for one that has counted the traffic.
     const wp = await eventually(async () => {
@@ -131,6 +139,30 @@ describe('admin API: views, live events and acknowledged actions', () => {
     // WAS's first publish is the first configuration version, in the event log.
     const events = await list('/api/events?count=1000');
     expect(events.find((e) => e.kind === 'ConfigChange')).toMatchObject({ version: '1', origin: 'file' });
+  });
+
+  it("reports a pool's rejection rate over the last minute: refused / (admitted + refused)", async () => {
+    // Ten requests fill Tiny's queue (no worker takes them; the client gives up after a while)...
+    const waiting = Array.from({ length: 10 }, (_, i) =>
+      site(`/tiny/pid.test?n=${i}`, 6_000).catch(() => undefined),
+    );
+    await eventually(async () => {
+      const tiny = (await list('/api/apppools')).find((p) => p.name === 'Tiny');
+      return tiny?.CurrentQueueSize === 10 ? true : undefined;
+    }, 'ten requests waiting in Tiny');
+    // ...and the eleventh is refused at once: 503.2 QueueFull.
+    const refused = await site('/tiny/pid.test?n=10');
+    expect(refused.status).toBe(503);
+    // WAS samples every 5 s: wait for the sample that holds both the admissions and the refusal.
+    const tiny = await eventually(
+      async () => (await list('/api/apppools')).find((p) => p.name === 'Tiny' && p.offeredLastMinute === 11),
+      'the last minute sampled',
+      20_000,
+    );
+    expect(tiny).toMatchObject({ RejectedRequests: 1, rejectedLastMinute: 1, RejectionRate: 0.0909 });
+    const [busy] = await list('/api/apppools');
+    expect(busy).toMatchObject({ name: 'DefaultAppPool', rejectedLastMinute: 0, RejectionRate: 0 });
+    await Promise.all(waiting);
   });
 
   it('lists a slow request in flight with /api/requests?elapsed=, and not a fresh one', async () => {

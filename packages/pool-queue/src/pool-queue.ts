@@ -132,6 +132,17 @@ export class PoolQueue {
     return readQueueStats(this.redis, this.keys, now);
   }
 
+  /**
+   * Requests admitted in the whole seconds `from`..`to` (epoch seconds, inclusive; read-only). The per-second
+   * counts live 10 s, so only the last 9 whole seconds can be asked for; older ones read as 0.
+   */
+  async arrivalsBetween(from: number, to: number): Promise<number> {
+    const seconds = Array.from({ length: Math.max(0, to - from + 1) }, (_, i) => from + i);
+    if (seconds.length === 0) return 0;
+    const counts = await this.redis.mget(...seconds.map((s) => this.keys.arrivals(s)));
+    return counts.reduce((sum, n) => sum + Number(n ?? 0), 0);
+  }
+
   /** The requests consumers hold now (read-only; WAS's `appcmd list requests`). */
   inFlight(): Promise<InFlightRequest[]> {
     return readInFlight(this.redis, this.keys);

@@ -12,6 +12,7 @@ import { acknowledgedRecycle } from './actions/acknowledged-recycle.js';
 import { acknowledgedState } from './actions/acknowledged-state.js';
 import { registerEventStream, wantsEventStream, type EventStreams } from './events/event-stream-route.js';
 import { registerViews } from './views/view-routes.js';
+import type { RejectionWindow } from './views/rejection-window.js';
 import { isRedisOutage } from './redis-outage.js';
 import { clientErrorOf } from './security/body-limits.js';
 import { parseSiteId } from './security/site-id.js';
@@ -27,6 +28,8 @@ export interface AdminApiParts {
   live: LiveConfig;
   /** GET /api/events as Server-Sent Events (events/). */
   streams: EventStreams;
+  /** Each pool's rejection rate over the last minute (views/rejection-window.ts). */
+  rejections: RejectionWindow;
   log: Logger;
 }
 
@@ -63,7 +66,9 @@ export function registerAdminApi(http: WasHttp, parts: AdminApiParts): void {
   });
 
   // appcmd list apppool / list site, with the live state and queue depth.
-  http.get('/api/apppools', async () => control.pools(live()));
+  http.get('/api/apppools', async () =>
+    (await control.pools(live())).map((pool) => ({ ...pool, ...parts.rejections.figures(pool.name) })),
+  );
   http.get('/api/sites', async () => control.sites(live()));
   http.get('/api/listeners', async () => control.listeners());
   http.get('/api/wp', async () => control.workerProcesses());

@@ -16,6 +16,7 @@ import { createHttp, type WasHttp } from './was-http.js';
 import { EventHub } from './events/event-hub.js';
 import { EventStreams } from './events/event-stream-route.js';
 import { registerOpenApi } from './openapi.js';
+import { RejectionWindow } from './views/rejection-window.js';
 
 export type { WasHttp } from './was-http.js';
 
@@ -88,7 +89,10 @@ export async function buildWas(options: WasOptions): Promise<WasService> {
   // The live event stream (GET /api/events/stream): one shared XREAD reader for every client.
   const hub = new EventHub(options.redisUrl, log);
   const streams = new EventStreams(redis, hub);
-  registerAdminApi(http, { redis, config, control, jobs, live, streams, log });
+  // GET /api/apppools' RejectionRate: sampled every 5 s, summed over the last minute.
+  const rejections = new RejectionWindow(redis, () => config.current?.config, log);
+  rejections.start();
+  registerAdminApi(http, { redis, config, control, jobs, live, streams, rejections, log });
   // GET /metrics (docs/metrics.md): Prometheus text, read from Redis at scrape time; an admin route.
   registerMetricsEndpoint(http, { redis, config, control, jobs });
 
@@ -96,6 +100,7 @@ export async function buildWas(options: WasOptions): Promise<WasService> {
     http,
     config,
     close: async () => {
+      rejections.stop();
       await http.close();
       await Promise.all([jobs.close(), jobEvents.close(), hub.close()]);
       inbox.disconnect();

@@ -32,6 +32,9 @@ const Pool = Open({
   RejectedRequests: Type.Number(),
   consumers: Type.Number(),
   requestsInFlight: Type.Number(),
+  rejectedLastMinute: Type.Number(),
+  offeredLastMinute: Type.Number({ description: 'admitted + refused, last minute' }),
+  RejectionRate: Type.Number({ description: 'refused / offered over the last minute (0..1)' }),
 });
 const Site = Open({
   id: Type.Number(),
