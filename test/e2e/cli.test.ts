@@ -154,7 +154,9 @@ describe('w3pool CLI', () => {
   });
 
   it('stops and starts a pool and a site: the listener answers 503, then serves again', async () => {
-    expect(await w3pool('stop', 'apppool', 'Second')).toMatch(/APPPOOL "Second" stopped/);
+    expect(await w3pool('stop', 'apppool', 'Second')).toMatch(
+      /^APPPOOL "Second" stopped \(applied by 1 listener\(s\) in \d+ ms\)\n$/,
+    );
     await eventually(
       async () => ((await get('/second/pid.test')).status === 503 ? true : undefined),
       '503 from a stopped pool',

@@ -120,7 +120,9 @@ export class AdminClient {
 
 /** The API's refusal with its catalogue code; anything else (a proxy's page) is WAS_CLI_ANSWER_INVALID. */
 function apiError(response: Response, code: string | undefined, message: string): CliError {
-  if (code !== undefined && isErrorCode(code)) return new CliError(code, message, response.status);
+  // W3poolError's message starts with its code, which the CLI prints once already.
+  if (code !== undefined && isErrorCode(code))
+    return new CliError(code, message.replace(`${code}: `, ''), response.status);
   return new CliError('WAS_CLI_ANSWER_INVALID', `HTTP ${response.status}: ${message}`, response.status);
 }
 

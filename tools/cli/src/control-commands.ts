@@ -30,12 +30,15 @@ function objectKind(kind: string, allowed: string[]): string {
 }
 
 function describe(action: string, body: Row): string {
-  const pids =
-    Array.isArray(body.newPids) || Array.isArray(body.oldPids)
-      ? ` (old pids ${JSON.stringify(body.oldPids ?? [])}, new pids ${JSON.stringify(body.newPids ?? [])})`
-      : '';
-  const state = typeof body.state === 'string' ? ` state:${body.state}` : '';
-  return `${action}${state}${pids}`;
+  // The acknowledged answers (docs/admin-api.md): a recycle's old and new pids, a state change's listeners.
+  const details: string[] = [];
+  if (Array.isArray(body.oldPids) || Array.isArray(body.newPids))
+    details.push(
+      `old pids ${JSON.stringify(body.oldPids ?? [])}, new pids ${JSON.stringify(body.newPids ?? [])}`,
+    );
+  if (typeof body.listeners === 'number')
+    details.push(`applied by ${body.listeners} listener(s) in ${Number(body.acknowledgedMs)} ms`);
+  return details.length > 0 ? `${action} (${details.join('; ')})` : action;
 }
 
 export function controlCommands(program: Command, ctx: CliContext): void {
