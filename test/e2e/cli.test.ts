@@ -390,6 +390,15 @@ describe('w3pool CLI', () => {
     const noMatch = await post('?apply=1', xml, { 'content-type': 'application/xml' });
     expect(noMatch.status).toBe(428);
     expect(JSON.parse(noMatch.body)).toMatchObject({ code: 'WAS_CONFIG_PRECONDITION_REQUIRED' });
+    const stale = await post('?apply=1', xml, { 'content-type': 'application/xml', 'if-match': '"0-0"' });
+    expect(stale.status).toBe(412);
+    expect(JSON.parse(stale.body)).toMatchObject({ code: 'WAS_CONFIG_PRECONDITION_FAILED' });
+    const anonymous = await httpRequest(`${system.wasUrl}/api/config/import`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/xml' },
+      body: xml,
+    });
+    expect(anonymous.status).toBe(401);
     const broken = await post('', '<configuration><sites>', { 'content-type': 'application/xml' });
     expect(broken.status).toBe(400);
     expect(JSON.parse(broken.body)).toMatchObject({ code: 'CONFIG_IMPORT_XML_INVALID' });
