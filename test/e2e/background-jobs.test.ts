@@ -237,11 +237,13 @@ describe('background jobs', () => {
     const unclaimed = await enqueue('nobody-processes-this', { x: 1 });
     const delayed = await enqueue('record', { ms: 0 }, { delay: 600_000 });
 
+    // The counts and the list are two reads of BullMQ's queue: wait until both show the two failures.
     const view = await eventually(async () => {
       const now = await jobs();
       const ids = now.failed.map((f) => f.id);
-      return ids.includes(doomed.id) && ids.includes(unclaimed.id) ? now : undefined;
-    }, 'both failures listed');
+      const listed = ids.includes(doomed.id) && ids.includes(unclaimed.id);
+      return listed && now.counts.failed >= before.counts.failed + 2 ? now : undefined;
+    }, 'both failures listed and counted');
     expect(view.counts.failed).toBe(before.counts.failed + 2);
     expect(view.counts.delayed).toBe(before.counts.delayed + 1);
     expect(view.counts.completed).toBeGreaterThanOrEqual(before.counts.completed);
