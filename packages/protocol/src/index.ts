@@ -6,3 +6,4 @@ export * from './ipc-messages.js';
 export * from './message-codec.js';
 export * from './error-catalogue.js';
 export * from './error-page.js';
+export * from './hop-by-hop.js';

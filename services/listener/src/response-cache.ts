@@ -2,7 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import { timeSpanToMs, type Application, type W3poolConfig } from '@w3pool/config';
 import type { ResponseHead, ResponseHeaders } from '@w3pool/protocol';
 import { CacheVariation, varyCovered } from './cache-variation.js';
-import { HOP_BY_HOP } from './hop-by-hop.js';
+import { HOP_BY_HOP } from '@w3pool/protocol';
 import { declaresBody } from './request-body-pump.js';
 
 /** http.sys's UriScavengerPeriod: an entry not hit for this long is dropped. */

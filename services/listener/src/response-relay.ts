@@ -1,6 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import type { ResponseData, ResponseHead, ToWorker } from '@w3pool/protocol';
-import { HOP_BY_HOP } from './hop-by-hop.js';
+import { HOP_BY_HOP } from '@w3pool/protocol';
 
 const labels = new Map<number, { pool: string; label: string }>();
 

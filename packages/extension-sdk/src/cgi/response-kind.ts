@@ -1,5 +1,6 @@
 import type { HandlerResponse } from '../handler-response.js';
 import type { CgiHead } from './response-head.js';
+import { HOP_BY_HOP } from '@w3pool/protocol';
 
 /**
  * The three responses of RFC 3875 section 6.2. A local redirect (a path of this server) is run by the
@@ -38,16 +39,7 @@ function isLocalPath(location: string): boolean {
  * body itself (Content-Length when the whole response is one message, chunked otherwise), so a script's
  * Content-Length, which nothing could check before it went out, is not passed on, nor any hop-by-hop field.
  */
-const NOT_PASSED = new Set([
-  'content-length',
-  'connection',
-  'keep-alive',
-  'transfer-encoding',
-  'upgrade',
-  'proxy-connection',
-  'te',
-  'trailer',
-]);
+const NOT_PASSED: ReadonlySet<string> = new Set(['content-length', ...HOP_BY_HOP]);
 
 /** Set the status and the script's fields on the response (they go out with the first body bytes). */
 export function applyCgiHead(response: HandlerResponse, head: CgiHead, status: number): void {
