@@ -47,6 +47,9 @@ export class ProcessMetricsReport {
 
   async stop(): Promise<void> {
     clearInterval(this.timer);
+    // While Redis is away a DEL would wait for it, and hold up the service's exit: the entry expires by
+    // its TTL anyway.
+    if (this.redis.status !== 'ready') return;
     await this.redis.del(this.key).catch(() => undefined);
   }
 
