@@ -102,8 +102,11 @@ describe('w3pool CLI', () => {
     expect((await get('/pid.test')).status).toBe(200);
     const wps = await eventually(async () => {
       const found = await json('list', 'wps', '--pool', 'DefaultAppPool');
-      return found.length > 0 ? found : undefined;
-    }, 'a worker in list wps');
+      // The pool host reports a worker as Starting until its first ping: wait for Running.
+      return found.some((w) => w.state === 'Running')
+        ? found.filter((w) => w.state === 'Running')
+        : undefined;
+    }, 'a running worker in list wps');
     const pid = Number(wps[0]!.pid);
     expect(await w3pool('list', 'wps')).toMatch(new RegExp(`^${pid}\\s+DefaultAppPool\\s+Running`, 'm'));
 
