@@ -11,7 +11,9 @@ COPY bench/package.json ./bench/package.json
 # The sample configuration, with its Express application (a workspace package: its express installs here).
 COPY config ./config
 RUN pnpm install --frozen-lockfile
+# The dashboard (tools/dashboard) is bundled here too: WAS serves its dist at /dashboard/.
 RUN pnpm exec tsc -b packages/runtime services/was services/listener services/worker tools/launcher packages/extensions/template \
+ && pnpm --filter @w3pool/dashboard build \
  && pnpm install --frozen-lockfile --prod
 
 FROM node:20-bookworm-slim
@@ -22,7 +24,12 @@ WORKDIR /app
 COPY --from=build /app /app
 # The listener writes W3C and HTTPERR logs here (a volume in docker-compose.yml).
 RUN mkdir -p /var/log/w3pool && chown node:node /var/log/w3pool
+# The https binding's certificate goes here (a volume WAS writes and the listener reads, in
+# docker-compose.yml): made by node, so that the new volume is node's too.
+RUN mkdir -p /app/config/.w3pool && chown node:node /app/config/.w3pool
+COPY scripts/docker-entrypoint.sh /app/scripts/docker-entrypoint.sh
 USER node
 # WAS admin API; the listener's ports come from the site bindings in the configuration.
-EXPOSE 8172 8080
+EXPOSE 8172 8080 8443
+ENTRYPOINT ["sh", "/app/scripts/docker-entrypoint.sh"]
 CMD ["node", "services/was/dist/main.js", "--config", "/app/config/w3pool.yaml"]

@@ -63,6 +63,10 @@ case "${1:-}" in
     ensure_tool php-cgi php-cgi "the CGI and FastCGI suites run real PHP"
     [ -n "$(php_fpm_path)" ] || ensure_tool php-fpm php-fpm "the FastCGI suite talks to a real php-fpm"
     ensure_tool promtool prometheus "the metrics suite checks GET /metrics with promtool check metrics"
+    ensure_tool chromium chromium "the dashboard suite drives Debian's chromium with playwright-core"
+    ensure_tool openssl openssl "the https suites make their certificates with it"
+    ensure_tool curl curl "the https suites are clients with curl -k and curl --http2"
+    ensure_tool nghttp nghttp2-client "the HTTP/2 suites talk to the listener with nghttp"
     $PNPM run lint
     exec $PNPM exec vitest run
     ;;

@@ -12,7 +12,8 @@ import {
 } from '../helpers/system.js';
 
 interface SseMessage {
-  id: string;
+  /** Undefined for the live figures (History, Stats), which carry none. */
+  id: string | undefined;
   event: string;
   data: Record<string, string>;
 }
@@ -45,7 +46,7 @@ function openStream(url: string, headers: Record<string, string>) {
               ?.slice(name.length + 2);
           const data = field('data');
           if (data === undefined) continue; // retry: and heartbeat comments
-          messages.push({ id: field('id')!, event: field('event')!, data: JSON.parse(data) });
+          messages.push({ id: field('id'), event: field('event')!, data: JSON.parse(data) });
           for (const wake of waiters.splice(0)) wake();
         }
       });
@@ -132,7 +133,11 @@ describe('admin API: views, live events and acknowledged actions', () => {
     expect(wp).toMatchObject({ pool: 'DefaultAppPool', state: 'Running' });
     expect(Number(wp.privateKb)).toBeGreaterThan(0);
     expect(Number(wp.startedAt)).toBeLessThanOrEqual(Date.now());
-    const listeners = await list('/api/listeners');
+    // The listener reports its counters every 2 s: wait for the report that counts the requests.
+    const listeners = await eventually(async () => {
+      const found = await list('/api/listeners');
+      return found.length === 1 && Number(found[0]!.requests) >= 5 ? found : undefined;
+    }, 'a listener report counting 5 requests');
     expect(listeners).toHaveLength(1);
     expect(Number(listeners[0]!.requests)).toBeGreaterThanOrEqual(5);
     expect(Number(listeners[0]!.statesSince)).toBeGreaterThanOrEqual(0);
@@ -229,7 +234,7 @@ describe('admin API: views, live events and acknowledged actions', () => {
     expect(second.oldPids).toEqual(answer.newPids);
     const resumed = openStream(`${system.wasUrl}/api/events/stream`, {
       ...system.adminHeaders(),
-      'last-event-id': live.id,
+      'last-event-id': live.id!,
     });
     expect((await resumed.status).status).toBe(200);
     const missed = await resumed.next((m) => m.event === 'Recycle', 'the missed recycle');
@@ -265,6 +270,44 @@ describe('admin API: views, live events and acknowledged actions', () => {
     }, 'a stream slot after the clients left');
   });
 
+  it('streams the live figures with ?stats=1: History first, then Stats at every sample, neither with an id', async () => {
+    const stream = openStream(`${system.wasUrl}/api/events/stream?stats=1`, system.adminHeaders());
+    try {
+      expect((await stream.status).status).toBe(200);
+      const history = await stream.next((m) => m.event === 'History', 'the History message');
+      // First, and without an id: Last-Event-ID stays the event log's.
+      expect(stream.messages[0]).toBe(history);
+      expect(history.id).toBeUndefined();
+      const figures = history.data as unknown as {
+        intervalMs: number;
+        windowMs: number;
+        pools: Record<string, unknown[]>;
+        snapshot: { totals: { pools: Record<string, number> } } | null;
+      };
+      expect(figures).toMatchObject({ intervalMs: 2000, windowMs: 900_000 });
+      expect(Object.keys(figures.pools)).toEqual(['DefaultAppPool', 'Tiny']);
+      const before = Number(figures.snapshot?.totals.pools.DefaultAppPool ?? 0);
+      const served = await site('/pid.test');
+      expect(served.status).toBe(200);
+      // The request is counted at a later sample (the listener reports every 2 s): its pool's total grows.
+      const tick = await stream.next(
+        (m) => m.event === 'Stats' && (m.data as any).snapshot.totals.pools.DefaultAppPool > before,
+        'a Stats message counting the request',
+      );
+      expect(tick.id).toBeUndefined();
+      const { snapshot, pools, sites } = tick.data as any;
+      // A live client gets the worker records too: the worker that served the request is there.
+      expect(snapshot.wp.map((w: { pid: number }) => w.pid)).toContain(servedBy(served));
+      expect(pools.DefaultAppPool).toMatchObject({ at: snapshot.at, queue: 0 });
+      expect(sites['1'].at).toBe(snapshot.at);
+      // GET /api/stats: the same history, one point more per sample.
+      const stats = (await api('/api/stats')).body as any;
+      expect(stats.pools.DefaultAppPool.length).toBeGreaterThanOrEqual(figures.pools.DefaultAppPool!.length);
+    } finally {
+      stream.close();
+    }
+  });
+
   it('serves an OpenAPI 3 document listing every route, and its reference at /docs, to the token only', async () => {
     expect((await httpRequest(`${system.wasUrl}/docs/json`)).status).toBe(401);
     const { status, body } = await api('/docs/json');
@@ -280,7 +323,8 @@ describe('admin API: views, live events and acknowledged actions', () => {
     const openApiPath = (url: string) => url.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
     for (const route of routes) {
       const [method, url] = route.split(' ') as [string, string];
-      if (method === 'HEAD' || url.startsWith('/docs')) continue;
+      // The reference itself and the dashboard's static files (docs/dashboard.md) are not API routes.
+      if (method === 'HEAD' || url.startsWith('/docs') || url.startsWith('/dashboard')) continue;
       expect(doc.paths[openApiPath(url)]?.[method.toLowerCase()], route).toBeDefined();
     }
     expect(doc.paths['/api/requests']!.get!.responses['200']).toBeDefined();

@@ -156,7 +156,13 @@ describe('background jobs', () => {
   it('a job still running when the drain runs out (shutdownTimeLimit) runs again on the new worker', async () => {
     const host = system.workers[1]!;
     const [oldPid] = await workerPids(host);
-    const job = await enqueue('record', { ms: 5000 }, { jobId: 'outlasts-the-drain' }, '/short');
+    // Far longer than the drain, however slowly the new worker starts on a loaded machine; quick once rerun.
+    const job = await enqueue(
+      'record',
+      { ms: 60_000, rerunMs: 0 },
+      { jobId: 'outlasts-the-drain' },
+      '/short',
+    );
     await eventually(
       async () => ((await linesOf('start', job.id)).length > 0 ? true : undefined),
       'job running',

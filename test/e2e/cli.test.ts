@@ -110,7 +110,9 @@ describe('w3pool CLI', () => {
     const pid = Number(wps[0]!.pid);
     expect(await w3pool('list', 'wps')).toMatch(new RegExp(`^${pid}\\s+DefaultAppPool\\s+Running`, 'm'));
 
-    const slow = get('/sleep.test?ms=4000');
+    // Long enough to outlast the CLI calls below: each starts a node process, which takes
+    // seconds on a loaded CI host, and the table must still see the request in flight.
+    const slow = get('/sleep.test?ms=12000');
     // The pid joins once the pool host has reported the request in its worker's record (every second).
     const requests = await eventually(async () => {
       const found = await json('list', 'requests', '--elapsed', '1000');
@@ -121,7 +123,7 @@ describe('w3pool CLI', () => {
       pid,
       siteId: 1,
       verb: 'GET',
-      url: '/sleep.test?ms=4000',
+      url: '/sleep.test?ms=12000',
     });
     expect(Number(requests[0]!.elapsedMs)).toBeGreaterThanOrEqual(1000);
     expect(await w3pool('list', 'requests')).toMatch(

@@ -1,5 +1,10 @@
+import { execFile } from 'node:child_process';
+import { X509Certificate } from 'node:crypto';
 import { readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
+import { servedCertificate } from '../helpers/certificates.js';
 import { freePort } from '../helpers/free-port.js';
 import { httpRequest } from '../helpers/http-client.js';
 import { startRedis } from '../helpers/redis-server.js';
@@ -22,12 +27,29 @@ function reportedPids(line: string): Record<string, number> {
   );
 }
 
+const run = promisify(execFile);
+
+/** The site's configuration; with `httpsPort`, also the sample's https binding and its certificate files. */
+function launchConfig(port: number, httpsPort?: number) {
+  const config = siteConfig(port);
+  if (httpsPort !== undefined) {
+    (config.sites[0]!.bindings as Record<string, unknown>[]).push({
+      protocol: 'https',
+      bindingInformation: `127.0.0.1:${httpsPort}:`,
+      certificateFile: '.w3pool/localhost.crt',
+      certificateKeyFile: '.w3pool/localhost.key',
+    });
+  }
+  return config;
+}
+
 async function launch(
   redisUrl: string | undefined,
+  httpsPort?: number,
 ): Promise<{ launcher: ServiceProcess; port: number; wasPort: number; dir: string }> {
   const port = await freePort();
   const wasPort = await freePort();
-  const { file, dir } = await writeConfig(siteConfig(port));
+  const { file, dir } = await writeConfig(launchConfig(port, httpsPort));
   // No admin token configured: WAS generates one, as on a first `npm start`.
   const env: NodeJS.ProcessEnv = {
     W3POOL_WAS_PORT: String(wasPort),
@@ -79,6 +101,56 @@ describe('the launcher', () => {
       expect((await launcher.exited).code).toBe(0);
       for (const [name, pid] of Object.entries({ ...pids, w3wp }))
         expect(alive(pid), `${name} (pid ${pid}) still running`).toBe(false);
+    } finally {
+      await launcher.stop('SIGKILL');
+    }
+  });
+
+  it('makes the self-signed certificate of an https binding on the first run, and serves https with it', async () => {
+    await using redis = await startRedis();
+    const httpsPort = await freePort();
+    const { launcher, dir } = await launch(redis.url, httpsPort);
+    dirs.push(dir);
+    try {
+      const wrote = await launcher.waitForLine(/\[launcher\] wrote a self-signed certificate/);
+      const certFile = join(dir, '.w3pool/localhost.crt');
+      expect(wrote).toContain(`DNS:localhost, IP:127.0.0.1`);
+      expect(wrote).toContain(`to ${certFile} (key ${join(dir, '.w3pool/localhost.key')})`);
+      const written = new X509Certificate(await readFile(certFile));
+      expect(written.subjectAltName).toContain('IP Address:127.0.0.1');
+      await launcher.waitForLine(/\[worker-defaultapppool\].*pool host ready/);
+      await launcher.waitForLine(/\[listener\].*listener ready/);
+
+      // Through the whole architecture over TLS: the listener, the pool queue, the worker; HTTP/1.1 and h2.
+      // The head goes to stdout (-D -), then the status and version (-w); a worker process names itself.
+      const curl = async (...args: string[]) => {
+        const { stdout } = await run('curl', [
+          '-sS',
+          '-k',
+          '-o',
+          '/dev/null',
+          '-D',
+          '-',
+          '-w',
+          '%{http_code} %{http_version}',
+          ...args,
+        ]);
+        return { answer: stdout.split('\n').at(-1), worker: /^x-w3pool-worker: (\S+)/im.exec(stdout)?.[1] };
+      };
+      const url = `https://127.0.0.1:${httpsPort}/`;
+      expect(await curl('--http1.1', url)).toEqual({
+        answer: '200 1.1',
+        worker: expect.stringMatching(/\/\d+$/),
+      });
+      expect(await curl('--http2', url)).toEqual({
+        answer: '200 2',
+        worker: expect.stringMatching(/\/\d+$/),
+      });
+      // The certificate served is the one written.
+      expect((await servedCertificate(httpsPort, 'localhost')).fingerprint).toBe(written.fingerprint256);
+
+      launcher.child.kill('SIGINT');
+      expect((await launcher.exited).code).toBe(0);
     } finally {
       await launcher.stop('SIGKILL');
     }

@@ -150,7 +150,9 @@ describe('listener request limits and filtering', () => {
       return text.includes('filter+test+agent') ? text : undefined;
     }, 'the W3C log line');
     expect(w3c).toMatch(/^#Fields: date time s-ip cs-method cs-uri-stem cs-uri-query s-port/m);
-    expect(w3c).toMatch(/ GET \/web\.config - \d+ - 127\.0\.0\.1 filter\+test\+agent - 404 8 0 \d+/);
+    expect(w3c).toMatch(
+      / GET \/web\.config - \d+ - 127\.0\.0\.1 HTTP\/1\.1 filter\+test\+agent - 404 8 0 \d+/,
+    );
 
     const errDir = join(system.dir, 'logs/HTTPERR');
     const httperr = await eventually(async () => {

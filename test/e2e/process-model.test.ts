@@ -11,6 +11,7 @@ import { eventually, startSystem, workerPids, type RunningSystem } from '../help
 const POOLS: Record<string, Record<string, unknown>> = {
   Demand: { processModel: { idleTimeout: '00:00:02' } },
   Always: { startMode: 'AlwaysRunning', processModel: { maxProcesses: 2 } },
+  Garden: { processModel: { maxProcesses: 2 }, workerConcurrency: 1 },
   Crashy: { startMode: 'AlwaysRunning' },
   Hangy: {
     startMode: 'AlwaysRunning',
@@ -101,6 +102,26 @@ describe('pool host process model', () => {
     const answers = new Set<string>();
     for (let i = 0; i < 20 && answers.size < 2; i += 1) answers.add((await get('/always/pid.test')).body);
     expect([...answers].map(Number).every((pid) => pids.includes(pid))).toBe(true);
+  });
+
+  it('OnDemand web garden: one worker while it keeps up, a second once requests wait in the queue', async () => {
+    const garden = await host('Garden');
+    const first = await get('/garden/pid.test');
+    expect(first.status).toBe(200);
+    // One at a time: the one worker keeps up, nothing waits, the garden stays at one.
+    expect((await get('/garden/pid.test')).body).toBe(first.body);
+    expect(await workerPids(garden)).toEqual([Number(first.body)]);
+    // workerConcurrency 1: one of four runs, three wait in the queue, and the pool host starts the second.
+    // 10 s each: the first worker alone would take 40 s, so the second (seconds to load beside the suite)
+    // is ready while requests still wait, and serves some of them.
+    const slow = [1, 2, 3, 4].map(() =>
+      httpRequest(`${system.baseUrl}/garden/sleep.test?ms=10000`, { timeoutMs: 55_000 }),
+    );
+    const pids = await children(garden, 2);
+    const answers = await Promise.all(slow);
+    expect(answers.map((a) => a.status)).toEqual([200, 200, 200, 200]);
+    const servedBy = new Set(answers.map((a) => Number(/in (\d+)/.exec(a.body)?.[1])));
+    expect([...servedBy].sort()).toEqual([...pids].sort());
   });
 
   it('a crash answers the requests in flight with 502.3 at once, keeps the queued ones, and is replaced', async () => {

@@ -57,12 +57,14 @@ describe("the user's loop", () => {
       return found.length === 1 ? found : undefined;
     }, 'the worker in list wps');
     expect(wps[0]).toMatchObject({ pool: 'DefaultAppPool', pid: workerPid });
-    const slow = get('/sleep.test?ms=3000');
+    // Long enough to be seen: the host writes its worker records once a second, and each CLI call is a new
+    // node process (1–2 s on a busy machine).
+    const slow = get('/sleep.test?ms=10000');
     const inFlight = await eventually(async () => {
       const found = await json('list', 'requests', '--pool', 'DefaultAppPool');
       return found.length === 1 && found[0]!.pid !== null ? found : undefined;
     }, 'the slow request in list requests');
-    expect(inFlight[0]).toMatchObject({ url: '/sleep.test?ms=3000', pid: workerPid, verb: 'GET' });
+    expect(inFlight[0]).toMatchObject({ url: '/sleep.test?ms=10000', pid: workerPid, verb: 'GET' });
     expect((await slow).status).toBe(200);
 
     // 4. queueLength 1000 → 12 through the CLI (the live-config PATCH), and the listener applies it: with
@@ -118,5 +120,5 @@ describe("the user's loop", () => {
     // 8. The configuration file holds the new queueLength (written back, as IIS writes applicationHost.config).
     const file = parse(await readFile(system.configFile, 'utf8')) as { applicationPools: Row[] };
     expect(file.applicationPools.find((p) => p.name === 'Bounded')?.queueLength).toBe(12);
-  });
+  }, 120_000);
 });

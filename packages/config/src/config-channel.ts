@@ -168,7 +168,14 @@ export async function readPublishedConfig(redis: Redis): Promise<PublishedConfig
     epoch: envelope.epoch ?? 0,
     publishedAt: envelope.publishedAt,
     source: envelope.source,
-    config: validateConfig(envelope.config, { source: envelope.source, baseDir: '/' }),
+    // WAS read every certificate before it published; the listener reads them again when it applies the
+    // configuration (and keeps the previous one if a renewed file is half written). A worker, or a container
+    // without the certificate volume, must not refuse a configuration for files it never serves.
+    config: validateConfig(envelope.config, {
+      source: envelope.source,
+      baseDir: '/',
+      readCertificates: false,
+    }),
   };
 }
 

@@ -12,3 +12,5 @@ export * from './schema/handler-hosts.js';
 export * from './schema/modules.js';
 export * from './schema/security-modules.js';
 export * from './effective-web-server.js';
+export * from './tls/index.js';
+export * from './access-ssl-flags.js';

@@ -8,6 +8,7 @@ import { checkReferences, webServerTrees } from './config-references.js';
 import { checkHttpErrorsPaths, resolveHttpErrorsPaths } from './schema/response-paths.js';
 import { BCRYPT_HASH_PATTERN } from './schema/security-modules.js';
 import { BINDING_INFORMATION_PATTERN } from './schema/site.js';
+import { checkBindings } from './tls/check-bindings.js';
 import { W3poolConfigSchema, type W3poolConfig } from './schema/w3pool-config.js';
 
 /**
@@ -24,6 +25,8 @@ export interface ConfigLocation {
    * volume while the configuration itself stays read-only. IIS's %SystemDrive%\\inetpub\\logs plays this role.
    */
   logRoot?: string;
+  /** Read https bindings' certificates (default true): see BindingCheckOptions.readCertificates. */
+  readCertificates?: boolean;
 }
 
 export function validateConfig(raw: unknown, options: ConfigLocation): W3poolConfig {
@@ -34,7 +37,11 @@ export function validateConfig(raw: unknown, options: ConfigLocation): W3poolCon
   const config = candidate as W3poolConfig;
   const referenceIssues = [...checkReferences(config), ...checkHttpErrorsPaths(config, options.baseDir)];
   if (referenceIssues.length > 0) throw new ConfigError('CONFIG_INVALID', options.source, referenceIssues);
-  return resolvePaths(config, options.baseDir, options.logRoot ?? options.baseDir);
+  const resolved = resolvePaths(config, options.baseDir, options.logRoot ?? options.baseDir);
+  // Certificate files are named relative to the config file: they are read once the paths are resolved.
+  const bindingIssues = checkBindings(resolved, { readCertificates: options.readCertificates });
+  if (bindingIssues.length > 0) throw new ConfigError('CONFIG_INVALID', options.source, bindingIssues);
+  return resolved;
 }
 
 /** Parse YAML text (JSON is YAML too) and validate it. */
@@ -50,7 +57,11 @@ export function parseConfig(text: string, options: ConfigLocation): W3poolConfig
   return validateConfig(doc.toJS(), options);
 }
 
-export async function loadConfigFile(path: string, logRoot?: string): Promise<W3poolConfig> {
+export async function loadConfigFile(
+  path: string,
+  logRoot?: string,
+  check: Pick<ConfigLocation, 'readCertificates'> = {},
+): Promise<W3poolConfig> {
   const file = resolve(path);
   let text: string;
   try {
@@ -58,7 +69,7 @@ export async function loadConfigFile(path: string, logRoot?: string): Promise<W3
   } catch (error) {
     throw new ConfigError('CONFIG_UNREADABLE', file, [{ pointer: '', reason: (error as Error).message }]);
   }
-  return parseConfig(text, { source: file, baseDir: dirname(file), logRoot });
+  return parseConfig(text, { source: file, baseDir: dirname(file), logRoot, ...check });
 }
 
 function firstIssuePerPointer(value: unknown): ConfigIssue[] {
@@ -91,8 +102,18 @@ function resolvePaths(config: W3poolConfig, baseDir: string, logRoot: string): W
   const absolute = (p: string) => (isAbsolute(p) ? p : resolve(baseDir, p));
   const logPath = (p: string) => (isAbsolute(p) ? p : resolve(logRoot, p));
   config.httpSys.errorLoggingDir = logPath(config.httpSys.errorLoggingDir);
+  config.httpSys.certificateStoreDirectory = absolute(config.httpSys.certificateStoreDirectory);
+  config.centralCertProvider.certStoreLocation = absolute(config.centralCertProvider.certStoreLocation);
   for (const site of config.sites) {
     site.logFile.directory = logPath(site.logFile.directory);
+    for (const binding of site.bindings) {
+      if (binding.certificateFile) binding.certificateFile = absolute(binding.certificateFile);
+      if (binding.certificateKeyFile) binding.certificateKeyFile = absolute(binding.certificateKeyFile);
+      if (binding.clientCertificateAuthorities) {
+        binding.clientCertificateAuthorities = absolute(binding.clientCertificateAuthorities);
+      }
+      if (binding.ocspResponseFile) binding.ocspResponseFile = absolute(binding.ocspResponseFile);
+    }
     for (const app of site.applications) {
       for (const vdir of app.virtualDirectories) vdir.physicalPath = absolute(vdir.physicalPath);
     }

@@ -39,7 +39,6 @@ const ELEMENT_REASONS: Record<string, Reason> = {
     'warning',
   ],
   rewrite: ['URL Rewrite rules are not in w3pool', 'warning'],
-  access: ['security/access (SSL and client certificate requirements) is not in w3pool', 'warning'],
   applicationDependencies: ['ISAPI application dependencies: w3pool loads no DLLs', 'info'],
   ipSecurity: ['IP address restrictions (IpRestrictionModule) are not in w3pool', 'warning'],
   dynamicIpSecurity: ['dynamic IP restrictions are not in w3pool', 'warning'],
@@ -57,8 +56,6 @@ const ATTRIBUTE_REASONS: Record<string, Reason> = {
   applyToWebDAV: ['w3pool has no WebDAV', 'info'],
   logExtFileFlags: ['w3pool writes the IIS default W3C fields', 'info'],
   logTargetW3C: ['w3pool writes the W3C log to a file', 'info'],
-  certificateHash: ["TLS certificates are the listener's, not a binding's store reference", 'warning'],
-  certificateStoreName: ["TLS certificates are the listener's, not a binding's store reference", 'warning'],
 };
 
 /** Attributes that are about IIS's own configuration system rather than about requests. */

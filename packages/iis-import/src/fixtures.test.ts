@@ -1,6 +1,9 @@
-import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { effectiveWebServer, parseConfig } from '@w3pool/config';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { importApplicationHost } from './import-application-host.js';
 import { issueLines, validated } from './import.test-helper.js';
 import { toYaml } from './report.js';
@@ -133,10 +136,58 @@ describe('IIS Express applicationhost.config', () => {
   });
 });
 
+/** The fixture's https binding names this thumbprint; the tests put a real certificate's in its place. */
+const FIXTURE_HASH = '0123456789ABCDEF0123456789ABCDEF01234567';
+
 describe('a full IIS applicationHost.config (test-fixtures/full-iis.applicationHost.config)', () => {
+  // The configuration's folder, holding certs/WebHosting/<HASH>.pfx: the exported certificate of the
+  // https binding, made by openssl, whose thumbprint replaces the fixture's.
+  let dir: string;
+  let hash: string;
+  let fullIis: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'w3pool-import-'));
+    const openssl = (...args: string[]) =>
+      execFileSync('openssl', args, { cwd: dir, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    openssl(
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-days',
+      '30',
+      '-subj',
+      '/CN=www.contoso.com',
+      '-keyout',
+      'contoso.key',
+      '-out',
+      'contoso.crt',
+    );
+    hash = openssl('x509', '-in', 'contoso.crt', '-noout', '-fingerprint', '-sha1')
+      .split('=')[1]!
+      .trim()
+      .replaceAll(':', '');
+    mkdirSync(join(dir, 'certs/WebHosting'), { recursive: true });
+    openssl(
+      'pkcs12',
+      '-export',
+      '-in',
+      'contoso.crt',
+      '-inkey',
+      'contoso.key',
+      '-out',
+      `certs/WebHosting/${hash}.pfx`,
+      '-passout',
+      'pass:',
+    );
+    fullIis = fixture(FULL_IIS).replace(FIXTURE_HASH, hash);
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
   it('maps pools, sites, PHP over FastCGI and the locations exactly', () => {
-    const result = importApplicationHost(fixture(FULL_IIS), { paths: fullIisPaths, baseDir: '/tmp' });
-    const config = validated(result);
+    const result = importApplicationHost(fullIis, { paths: fullIisPaths, baseDir: dir });
+    const config = validated(result, dir);
     expect(result.config.applicationPools).toEqual([
       { name: 'DefaultAppPool', managedRuntimeVersion: 'v4.0', processModel: { idleTimeout: '00:10:00' } },
       {
@@ -165,7 +216,13 @@ describe('a full IIS applicationHost.config (test-fixtures/full-iis.applicationH
     const [site, intranet] = config.sites;
     expect(site?.bindings).toEqual([
       { protocol: 'http', bindingInformation: '*:80:', sslFlags: 0 },
-      { protocol: 'https', bindingInformation: '*:443:www.contoso.com', sslFlags: 1 },
+      {
+        protocol: 'https',
+        bindingInformation: '*:443:www.contoso.com',
+        sslFlags: 1,
+        certificateHash: hash,
+        certificateStoreName: 'WebHosting',
+      },
     ]);
     expect(site?.logFile.directory).toBe('/srv/inetpub/logs/LogFiles');
     expect(site?.limits.maxUrlSegments).toBe(64);
@@ -231,7 +288,7 @@ describe('a full IIS applicationHost.config (test-fixtures/full-iis.applicationH
   });
 
   it('reports exactly what it could not carry over', () => {
-    const result = importApplicationHost(fixture(FULL_IIS), { paths: fullIisPaths, baseDir: '/tmp' });
+    const result = importApplicationHost(fullIis, { paths: fullIisPaths, baseDir: dir });
     const pool = "/configuration/system.applicationHost/applicationPools/add[@name='PhpPool']/processModel";
     const php = "/configuration/location[@path='Default Web Site/php']/system.webServer";
     expect(issueLines(result)).toEqual([
@@ -240,6 +297,7 @@ describe('a full IIS applicationHost.config (test-fixtures/full-iis.applicationH
       `warning ${pool}/@password: a Windows account is not imported (w3pool's workers run as the user w3pool runs as); the password is not copied`,
       'warning /configuration/system.applicationHost/applicationPools/applicationPoolDefaults/@managedRuntimeVersion: ASP.NET (CLR v4.0) does not run in w3pool; the value is kept, and the pool serves static files, CGI, FastCGI and Node applications',
       "info /configuration/system.applicationHost/applicationPools/applicationPoolDefaults/processModel/@identityType: the pool's account (ApplicationPoolIdentity) is not imported: w3pool's workers run as the user w3pool runs as",
+      `warning /configuration/system.applicationHost/sites/site[@name='Default Web Site']/bindings/binding[2]/@certificateHash: the certificate is in a Windows certificate store: export it with its private key to <httpSys.certificateStoreDirectory>/WebHosting/${hash}.pfx (default certs/WebHosting/${hash}.pfx beside the configuration), with certificatePassword if the .pfx has one`,
       "warning /configuration/system.applicationHost/sites/site[@name='Default Web Site']/bindings/binding[3]: a net.tcp binding: w3pool listens for http and https only; left out",
       'info /configuration/system.applicationHost/sites/siteDefaults/logFile/@logExtFileFlags: w3pool writes the IIS default W3C fields',
       'info /configuration/system.applicationHost/sites/siteDefaults/traceFailedRequestsLogging: failed request tracing (FREB) is not in w3pool',
@@ -256,6 +314,16 @@ describe('a full IIS applicationHost.config (test-fixtures/full-iis.applicationH
       `info ${php}/handlers/clear: this level's own list has a \`*\` mapping for every verb, which w3pool reaches before any inherited mapping: the same effect as <clear/>`,
       `warning ${php}/security/authentication/basicAuthentication: IIS checks Basic credentials against Windows accounts: give w3pool its users (users, with bcrypt hashes, or usersFile; docs/security-modules.md)`,
       "warning /configuration/location[@path='Intranet/docs']: /docs is not an application of Intranet: w3pool has settings per site and per application, not per folder; not imported",
+    ]);
+  });
+
+  it('does not validate until the certificate is exported where certificateHash names it', () => {
+    const result = importApplicationHost(fixture(FULL_IIS), { paths: fullIisPaths, baseDir: dir });
+    const binding =
+      "/configuration/system.applicationHost/sites/site[@name='Default Web Site']/bindings/binding[2]";
+    expect(result.valid).toBe(false);
+    expect(issueLines(result).filter((line) => line.startsWith('error'))).toEqual([
+      `error ${binding}/@certificateHash: the imported configuration does not validate at /sites/0/bindings/1/certificateHash: no certificate file for certificateHash ${FIXTURE_HASH}: expected ${join(dir, 'certs/WebHosting', `${FIXTURE_HASH}.pfx`)} or ${join(dir, 'certs/WebHosting', `${FIXTURE_HASH}.pem`)}`,
     ]);
   });
 });

@@ -24,10 +24,10 @@ export function importBody(body: string, options: ImportOptions = {}): ImportRes
 }
 
 /** The result validates, and the validated configuration (IIS defaults filled in) is returned. */
-export function validated(result: ImportResult): W3poolConfig {
+export function validated(result: ImportResult, baseDir = '/tmp'): W3poolConfig {
   expect(result.issues.filter((i) => i.severity === 'error')).toEqual([]);
   expect(result.valid).toBe(true);
-  return validateConfig(result.config, { source: 'test', baseDir: '/tmp' });
+  return validateConfig(result.config, { source: 'test', baseDir });
 }
 
 /** The issues as `severity xpath: reason` lines, for exact assertions. */

@@ -157,4 +157,35 @@ describe('system.applicationHost', () => {
       'error /configuration/system.applicationHost/sites/site/application[@path=\'/api\']/@applicationPool: the imported configuration does not validate at /sites/0/applications/1/applicationPool: application pool "Missing" is not defined in /applicationPools',
     );
   });
+
+  it("keeps an https binding's sslFlags and store reference, and says where each certificate must come from", () => {
+    const binding = (attributes: string) =>
+      POOLS.replace(
+        '<binding protocol="net.pipe" bindingInformation="*" />',
+        `<binding protocol="https" bindingInformation="*:8443:one.example" ${attributes} />`,
+      );
+    const at = '/configuration/system.applicationHost/sites/site/bindings/binding[2]';
+    const hash = 'ab'.padEnd(40, 'c');
+    const hashed = importBody(
+      binding(`sslFlags="1" certificateHash="${hash}" certificateStoreName="WebHosting"`),
+      { paths },
+    );
+    const sites = hashed.config.sites as { bindings: unknown[] }[];
+    expect(sites[0]!.bindings[1]).toEqual({
+      protocol: 'https',
+      bindingInformation: '*:8443:one.example',
+      sslFlags: 1,
+      certificateHash: 'ab'.padEnd(40, 'c'),
+      certificateStoreName: 'WebHosting',
+    });
+    expect(issueLines(hashed)).toContain(
+      `warning ${at}/@certificateHash: the certificate is in a Windows certificate store: export it with its private key to <httpSys.certificateStoreDirectory>/WebHosting/${'AB'.padEnd(40, 'C')}.pfx (default certs/WebHosting/${'AB'.padEnd(40, 'C')}.pfx beside the configuration), with certificatePassword if the .pfx has one`,
+    );
+    expect(issueLines(importBody(binding('sslFlags="1"'), { paths }))).toContain(
+      `warning ${at}/@protocol: IIS keeps this binding's certificate in http.sys, not in applicationHost.config (netsh http show sslcert hostnameport=one.example:8443): export it as a .pfx and name it with certificateFile (and certificatePassword)`,
+    );
+    expect(issueLines(importBody(binding('sslFlags="3"'), { paths }))).toContain(
+      `warning ${at}/@sslFlags: a central certificate store binding: IIS keeps the store's settings in the registry; set centralCertProvider (enabled, certStoreLocation with one <host>.pfx per host name, privateKeyPassword)`,
+    );
+  });
 });

@@ -1,11 +1,12 @@
 import type { TSchema } from '@sinclair/typebox';
+import { ACCESS_SSL_FLAGS } from '@w3pool/config';
 import { resolveCollection, type CollectionSpec } from './collections.js';
 import type { ImportContext } from './import-context.js';
 import { baseList, section, webServerProperties, type WebServerScope } from './web-server-tree.js';
 import type { XmlElement } from './xml-tree.js';
 
 // system.webServer/security: authentication (anonymous and Basic; Windows' own methods are reported),
-// authorization, isapiCgiRestriction and requestFiltering.
+// authorization, isapiCgiRestriction, requestFiltering and access (what a request must bring over TLS).
 
 type Tree = Record<string, unknown>;
 
@@ -31,6 +32,44 @@ export function mapSecurity(el: XmlElement, ctx: ImportContext, out: Tree, scope
   if (restriction) mapIsapiCgiRestriction(restriction, ctx, out, scope);
   const filtering = el.child('requestFiltering');
   if (filtering) mapRequestFiltering(filtering, ctx, out, scope);
+  const access = el.child('access');
+  if (access) mapAccess(access, ctx, out);
+}
+
+/**
+ * security/access@sslFlags: a comma list of IIS's names (`Ssl, SslNegotiateCert`), compared ignoring case
+ * as IIS does and written in IIS's spelling; `None` beside other names means nothing and goes.
+ */
+function mapAccess(el: XmlElement, ctx: ImportContext, out: Tree): void {
+  el.handled = true;
+  const raw = el.attr('sslFlags');
+  if (raw === undefined) return;
+  el.usedAttributes.add('sslFlags');
+  const names = raw
+    .split(',')
+    .map((name) => name.trim())
+    .filter((name) => name !== '');
+  const known = names.map((name) =>
+    ACCESS_SSL_FLAGS.find((flag) => flag.toLowerCase() === name.toLowerCase()),
+  );
+  const unknown = names.filter((_, i) => known[i] === undefined);
+  if (unknown.length > 0) {
+    ctx.report(
+      el,
+      `"${unknown.join(', ')}" is not an access@sslFlags name (${ACCESS_SSL_FLAGS.join(', ')}); left out, so w3pool's default (None) applies`,
+      'error',
+      'sslFlags',
+    );
+    return;
+  }
+  const flags = known.filter((flag) => flag !== undefined && flag !== 'None');
+  ctx.put(
+    section(out, 'security', 'access'),
+    'sslFlags',
+    flags.length > 0 ? flags.join(', ') : 'None',
+    el,
+    'sslFlags',
+  );
 }
 
 function mapAuthentication(el: XmlElement, ctx: ImportContext, out: Tree): void {

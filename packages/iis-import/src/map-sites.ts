@@ -65,9 +65,46 @@ function mapBindings(bindingsEl: XmlElement | undefined, ctx: ImportContext): Tr
     }
     const out: Tree = {};
     ctx.copy(binding, SiteSchema.properties.bindings.items, out);
+    if (protocol === 'https') reportCertificate(binding, out, ctx);
     bindings.push(out);
   }
   return bindings;
+}
+
+/**
+ * Where an https binding's certificate has to come from here. IIS's certificates live in Windows's stores
+ * and http.sys's SSL bindings, which do not travel with applicationHost.config: the report says which file
+ * w3pool will read, so the admin exports it there (validation then checks it, as WAS will).
+ */
+function reportCertificate(binding: XmlElement, out: Tree, ctx: ImportContext): void {
+  const flags = Number(out.sslFlags ?? 0);
+  const hash = typeof out.certificateHash === 'string' ? out.certificateHash.toUpperCase() : undefined;
+  if (flags & 2) {
+    ctx.report(
+      binding,
+      "a central certificate store binding: IIS keeps the store's settings in the registry; set centralCertProvider (enabled, certStoreLocation with one <host>.pfx per host name, privateKeyPassword)",
+      'warning',
+      'sslFlags',
+    );
+  } else if (hash) {
+    const store = typeof out.certificateStoreName === 'string' ? out.certificateStoreName : 'My';
+    ctx.report(
+      binding,
+      `the certificate is in a Windows certificate store: export it with its private key to <httpSys.certificateStoreDirectory>/${store}/${hash}.pfx (default certs/${store}/${hash}.pfx beside the configuration), with certificatePassword if the .pfx has one`,
+      'warning',
+      'certificateHash',
+    );
+  } else {
+    const [, port = '443', host = ''] =
+      (typeof out.bindingInformation === 'string' ? out.bindingInformation : '').match(/:(\d+):(.*)$/) ?? [];
+    const where = flags & 1 ? `hostnameport=${host}:${port}` : `ipport=0.0.0.0:${port}`;
+    ctx.report(
+      binding,
+      `IIS keeps this binding's certificate in http.sys, not in applicationHost.config (netsh http show sslcert ${where}): export it as a .pfx and name it with certificateFile (and certificatePassword)`,
+      'warning',
+      'protocol',
+    );
+  }
 }
 
 function mapApplication(

@@ -342,3 +342,24 @@ describe('<location> sections', () => {
     ]);
   });
 });
+
+describe('security/access', () => {
+  it('keeps sslFlags in IIS spelling, per level, as the listener and the worker read it', () => {
+    const result = importBody(
+      `${ws('<security><access sslFlags="ssl,  SslNegotiateCert" /></security>')}
+      <location path="Default Web Site"><system.webServer><security><access sslFlags="Ssl, SslRequireCert, Ssl128" /></security></system.webServer></location>`,
+    );
+    const config = validated(result);
+    expect(config.webServer.security.access.sslFlags).toBe('Ssl, SslNegotiateCert');
+    expect(effectiveWebServer(config, 1, '/').security.access.sslFlags).toBe('Ssl, SslRequireCert, Ssl128');
+    expect(issueLines(result).filter((line) => line.includes('access'))).toEqual([]);
+  });
+
+  it('takes None as the default it is, and reports a name IIS does not have', () => {
+    expect(issueLines(importBody(ws('<security><access sslFlags="None" /></security>')))).toEqual([]);
+    const bad = importBody(ws('<security><access sslFlags="Ssl, SslMaybe" /></security>'));
+    expect(issueLines(bad)).toEqual([
+      'error /configuration/system.webServer/security/access/@sslFlags: "SslMaybe" is not an access@sslFlags name (None, Ssl, SslNegotiateCert, SslRequireCert, Ssl128); left out, so w3pool\'s default (None) applies',
+    ]);
+  });
+});

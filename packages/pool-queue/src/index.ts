@@ -6,7 +6,7 @@ export { QueueConsumer, type QueueConsumerOptions, type TakenRequest } from './q
 export { QueueUnreachableError } from './enqueue-batch.js';
 export { watchDemand } from './demand.js';
 export type { QueueEntry } from './queue-element.js';
-export type { QueueStats } from './queue-stats.js';
+export type { AbandonedOutcome, QueueStats } from './queue-stats.js';
 export type { InFlightRequest } from './in-flight.js';
 // Background jobs (beyond IIS): the key names of each application's BullMQ queue, under the pool's tag.
 export {

@@ -16,6 +16,7 @@ import { KEY_PREFIX } from '@w3pool/protocol';
 //   w3pool:{P}:settled:<c>        STRING  c was settled as dead (1 h TTL): it may not register again
 //   w3pool:{P}:arrivals:<second>  STRING  requests admitted in that second (expire after 10 s): ArrivalRate
 //   w3pool:{P}:rejected           STRING  requests refused because the queue was full: RejectedRequests
+//   w3pool:{P}:abandoned          HASH    requests whose listener (and client) had gone: skipped, aborted, expired
 //   w3pool:{P}:demand             channel published when a request is queued while no consumer is registered
 //   w3pool:{P}:jobs:…, jobs-events  the applications' background job queues (BullMQ; background-queue.ts)
 
@@ -28,6 +29,7 @@ export interface PoolKeys {
   readonly consumers: string;
   readonly seen: string;
   readonly rejected: string;
+  readonly abandoned: string;
   readonly demand: string;
   lane(siteId: number, appPath: string): string;
   inflight(consumerId: string): string;
@@ -46,6 +48,7 @@ export function poolKeys(pool: string): PoolKeys {
     consumers: `${prefix}consumers`,
     seen: `${prefix}seen`,
     rejected: `${prefix}rejected`,
+    abandoned: `${prefix}abandoned`,
     demand: `${prefix}demand`,
     lane: (siteId, appPath) => `${prefix}q:${siteId}:${encodeURIComponent(appPath)}`,
     inflight: (consumerId) => `${prefix}inflight:${consumerId}`,

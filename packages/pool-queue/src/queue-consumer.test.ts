@@ -28,7 +28,7 @@ describe('QueueConsumer', () => {
     await server?.stop();
   });
 
-  const start = async (capacity: number, errors: unknown[] = []) => {
+  const start = async (capacity: number, errors: unknown[] = [], events: string[] = []) => {
     const taken: TakenRequest[] = [];
     const consumer = new QueueConsumer<string>({
       redis: createRedis(server.url, 'worker'),
@@ -39,8 +39,12 @@ describe('QueueConsumer', () => {
       consumerId: `w.${open.length + 1}`,
       capacity,
       encodeBatch: (messages) => Buffer.from(JSON.stringify(messages)),
-      onRequests: (requests) => taken.push(...requests),
+      onRequests: (requests) => {
+        taken.push(...requests);
+        events.push(`took ${requests.length}`);
+      },
       onError: (error) => errors.push(error),
+      onUnheard: (channel) => events.push(`unheard ${channel}`),
     });
     open.push(consumer);
     await consumer.start();
@@ -196,5 +200,27 @@ describe('QueueConsumer', () => {
       async () => ((await admin.hexists(queue.keys.inflight(consumer.id), 'bad')) === 0 ? true : undefined),
       'released',
     );
+  });
+
+  it('says which channel a reply reached nobody on, before handing over what the same round trip took', async () => {
+    const events: string[] = [];
+    await enqueue(1);
+    const { consumer, taken } = await start(1, [], events);
+    await count(taken, 1, 'the first request taken');
+    await enqueue(1);
+    const subscriber = new Redis(server.url);
+    await subscriber.subscribe('heard');
+    // The completion frees the slot, so the second request is taken in the round trip that carries both
+    // replies: the unheard channel is reported before it is handed over.
+    const heard = consumer.publish('heard', 'a');
+    const unheard = consumer.publish('nobody', 'b');
+    consumer.complete(taken[0]!.id);
+    expect(await heard).toBe(1);
+    expect(await unheard).toBe(0);
+    await count(taken, 2, 'the second request taken');
+    expect(events).toEqual(['took 1', 'unheard nobody', 'took 1']);
+    expect(await consumer.subscribers('heard')).toBe(1);
+    expect(await consumer.subscribers('nobody')).toBe(0);
+    subscriber.disconnect();
   });
 });

@@ -3,6 +3,7 @@ import type { RequestJob } from '@w3pool/protocol';
 import { poolKeys, type PoolKeys } from './pool-keys.js';
 import { decodeElement, elementId } from './queue-element.js';
 import { queueCommands, type QueueCommands, type QueuePipeline } from './queue-scripts.js';
+import type { AbandonedOutcome } from './queue-stats.js';
 
 /** A request a consumer took: run it, then complete(id). */
 export interface TakenRequest {
@@ -28,6 +29,11 @@ export interface QueueConsumerOptions<M> {
   /** Requests taken, oldest first. */
   onRequests: (requests: TakenRequest[]) => void;
   onError: (error: unknown, what: string) => void;
+  /**
+   * A batch published to `channel` reached no subscriber. Called before the requests taken in the same
+   * round trip are handed over, so they can be judged by it.
+   */
+  onUnheard?: (channel: string) => void;
 }
 
 /** Seconds one blocking wait lasts before it is renewed. */
@@ -117,6 +123,22 @@ export class QueueConsumer<M> {
     });
   }
 
+  /**
+   * Count a request whose listener had gone (QueueStats.AbandonedRequests). Rare (a listener died), so one
+   * command each, off the request path's pipeline.
+   */
+  countAbandoned(outcome: AbandonedOutcome): void {
+    this.options.redis
+      .hincrby(this.keys.abandoned, outcome, 1)
+      .catch((error: unknown) => this.options.onError(error, 'count an abandoned request'));
+  }
+
+  /** How many clients subscribe to `channel` now: whether a listener is still there to receive. */
+  async subscribers(channel: string): Promise<number> {
+    const reply = (await this.options.redis.pubsub('NUMSUB', channel)) as [string, number];
+    return Number(reply[1] ?? 0);
+  }
+
   /** The request is finished (its last reply already published): release its record, take another. */
   complete(id: string): void {
     if (!this.running.delete(id)) return;
@@ -197,9 +219,10 @@ export class QueueConsumer<M> {
     }
     const results: [unknown, unknown][] = (await pipeline.exec().catch(() => null)) ?? [];
     let i = 0;
-    for (const box of outbox.values()) {
+    for (const [channel, box] of outbox) {
       const [error, receivers] = results[i] ?? [new Error('Redis did not answer'), undefined];
       i += 1;
+      if (!error && Number(receivers) === 0) this.options.onUnheard?.(channel);
       for (const w of box.waiters) {
         if (error) w.reject(error);
         else w.resolve(Number(receivers));

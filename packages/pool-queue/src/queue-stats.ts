@@ -2,6 +2,9 @@ import type { Redis } from 'ioredis';
 import type { PoolKeys } from './pool-keys.js';
 import { decodeElement } from './queue-element.js';
 
+/** What became of a request whose listener had gone (QueueStats.AbandonedRequests). */
+export type AbandonedOutcome = 'skipped' | 'aborted' | 'expired';
+
 /** Over how many whole seconds ArrivalRate is averaged. */
 const RATE_WINDOW_S = 5;
 
@@ -19,6 +22,12 @@ export interface QueueStats {
   ArrivalRate: number;
   /** Requests refused because the queue was full (QueueFull), since Redis last started. */
   RejectedRequests: number;
+  /**
+   * Requests whose listener had gone, and their clients with it (a listener killed or restarted), since
+   * Redis last started: `skipped` were taken once a worker knew it and never run; `aborted` ran and were
+   * stopped at their first reply, which nobody received; `expired` were past their queue deadline.
+   */
+  AbandonedRequests: Record<AbandonedOutcome, number>;
   /** Consumers (application domains of worker processes) taking from the queue. */
   consumers: number;
   /** Requests taken by a consumer and not finished yet. */
@@ -28,10 +37,11 @@ export interface QueueStats {
 export async function readQueueStats(redis: Redis, k: PoolKeys, now: number): Promise<QueueStats> {
   const second = Math.floor(now / 1000);
   const arrivalKeys = Array.from({ length: RATE_WINDOW_S }, (_, i) => k.arrivals(second - 1 - i));
-  const [depth, lanes, rejected, consumers, arrivals] = await Promise.all([
+  const [depth, lanes, rejected, abandoned, consumers, arrivals] = await Promise.all([
     redis.get(k.depth),
     redis.smembers(k.lanes),
     redis.get(k.rejected),
+    redis.hgetall(k.abandoned),
     redis.hkeys(k.consumers),
     redis.mget(...arrivalKeys),
   ]);
@@ -55,6 +65,11 @@ export async function readQueueStats(redis: Redis, k: PoolKeys, now: number): Pr
     MaxQueueItemAge: Math.max(0, now - oldest),
     ArrivalRate: arrived / RATE_WINDOW_S,
     RejectedRequests: Number(rejected ?? 0),
+    AbandonedRequests: {
+      skipped: Number(abandoned.skipped ?? 0),
+      aborted: Number(abandoned.aborted ?? 0),
+      expired: Number(abandoned.expired ?? 0),
+    },
     consumers: consumers.length,
     requestsInFlight: inFlight.reduce((sum, n) => sum + n, 0),
   };

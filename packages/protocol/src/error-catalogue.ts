@@ -163,6 +163,21 @@ export const errorCatalogue = define({
     title: 'Service Unavailable',
     message: 'The application pool queue is full (queueLength).',
   },
+  LISTENER_CONNECTION_LIMIT: {
+    status: 503,
+    substatus: 0,
+    reason: 'ConnLimit',
+    title: 'Service Unavailable',
+    message: 'The site has as many open connections as it allows (limits maxConnections).',
+  },
+  // IIS's core server, not request filtering: sent and logged as 413.0.
+  LISTENER_ENTITY_TOO_LARGE: {
+    status: 413,
+    substatus: 0,
+    title: 'Request Entity Too Large',
+    message:
+      'The request body exceeds the largest the server allows (serverRuntime maxRequestEntityAllowed).',
+  },
 
   // Request filtering, applied by the listener before a request is queued (IIS's RequestFilteringModule;
   // logged in the site's W3C log with IIS's 404.x substatus).
@@ -538,6 +553,38 @@ export const errorCatalogue = define({
     substatus: 3,
     title: 'Forbidden',
     message: "The handler mapping requires Write access, which the handlers' accessPolicy does not grant.",
+  },
+  // security/access@sslFlags, checked before authentication.
+  WORKER_SSL_REQUIRED: {
+    status: 403,
+    substatus: 4,
+    title: 'Forbidden',
+    message: 'The page requires SSL (access sslFlags Ssl): request it over https.',
+  },
+  WORKER_SSL_128_REQUIRED: {
+    status: 403,
+    substatus: 5,
+    title: 'Forbidden',
+    message: 'The page requires a cipher key of 128 bits at least (access sslFlags Ssl128).',
+  },
+  WORKER_CLIENT_CERTIFICATE_REQUIRED: {
+    status: 403,
+    substatus: 7,
+    title: 'Forbidden',
+    message: 'The page requires a client certificate (access sslFlags SslRequireCert), and none was sent.',
+  },
+  WORKER_CLIENT_CERTIFICATE_UNTRUSTED: {
+    status: 403,
+    substatus: 16,
+    title: 'Forbidden',
+    message:
+      'The client certificate is untrusted or invalid: its chain does not lead to an authority the binding trusts (clientCertificateAuthorities).',
+  },
+  WORKER_CLIENT_CERTIFICATE_EXPIRED: {
+    status: 403,
+    substatus: 17,
+    title: 'Forbidden',
+    message: 'The client certificate has expired or is not yet valid.',
   },
   WORKER_CUSTOM_ERROR: {
     status: 500,

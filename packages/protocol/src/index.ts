@@ -1,5 +1,6 @@
 export * from './keys.js';
 export * from './request-job.js';
+export * from './request-tls.js';
 export * from './stream-messages.js';
 export * from './runtime-state.js';
 export * from './ipc-messages.js';

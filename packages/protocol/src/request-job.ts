@@ -1,4 +1,5 @@
 import { pack, unpack } from 'msgpackr';
+import { decodeRequestTls, encodeRequestTls, type RequestTls } from './request-tls.js';
 
 // The request as it travels on a pool queue: what http.sys hands to w3wp, and what ISAPI's
 // EXTENSION_CONTROL_BLOCK carries (method, URL, headers, and the pre-read part of the body).
@@ -46,11 +47,13 @@ export interface RequestJob {
    * which streams it over the worker's control channel as the worker reads.
    */
   bodyComplete: boolean;
+  /** The TLS connection's facts (protocol, cipher, certificates); absent over plain HTTP. */
+  tls?: RequestTls;
 }
 
 /** Bumped when the field order changes, so a worker never misreads a job from a listener of another build. */
-const JOB_FORMAT = 1;
-const FIELD_COUNT = 21;
+const JOB_FORMAT = 2;
+const FIELD_COUNT = 22;
 
 export function encodeRequestJob(job: RequestJob): Buffer {
   return pack([
@@ -75,6 +78,7 @@ export function encodeRequestJob(job: RequestJob): Buffer {
     job.body,
     job.bodyLength,
     job.bodyComplete,
+    encodeRequestTls(job.tls),
   ]);
 }
 
@@ -106,7 +110,9 @@ export function decodeRequestJob(bytes: Uint8Array): RequestJob {
     bodyLength: f[19] as number,
     bodyComplete: f[20] as boolean,
   };
-  const wrong = wrongField(job);
+  const tls = decodeRequestTls(f[21]);
+  if (typeof tls === 'object') job.tls = tls;
+  const wrong = wrongField(job, tls);
   if (wrong) throw new TypeError(`malformed w3pool request job: ${wrong}`);
   return job;
 }
@@ -126,11 +132,13 @@ const STRINGS = [
 ] as const;
 const NUMBERS = ['enqueuedAt', 'deadline', 'siteId', 'remotePort', 'localPort', 'bodyLength'] as const;
 
-function wrongField(job: RequestJob): string | undefined {
+function wrongField(job: RequestJob, tls: RequestTls | undefined | string): string | undefined {
   for (const name of STRINGS) if (typeof job[name] !== 'string') return `${name} is not a string`;
   for (const name of NUMBERS) if (typeof job[name] !== 'number') return `${name} is not a number`;
   if (!Array.isArray(job.headers) || job.headers.length % 2 !== 0) return 'headers is not a list of pairs';
   if (!(job.body instanceof Uint8Array)) return 'body is not binary';
   if (typeof job.bodyComplete !== 'boolean') return 'bodyComplete is not a boolean';
+  // decodeRequestTls names what is wrong with a tls field instead of returning one.
+  if (typeof tls === 'string') return tls;
   return undefined;
 }

@@ -13,6 +13,7 @@ import { closeRedis, createRedis, ProcessMetricsReport, redisReady, ThrottledLog
 import { ControlOutbox } from './control-outbox.js';
 import { Endpoints, type BoundEndpoint } from './endpoints.js';
 import { HttpErrLog } from './httperr-log.js';
+import { ConnectionGovernor } from './limits/connection-governor.js';
 import { ListenerPresenceWriter, ListenerStats } from './listener-stats.js';
 import { PendingRequests } from './pending-requests.js';
 import { PoolQueues } from './pool-queues.js';
@@ -82,6 +83,7 @@ function createParts(options: ListenerOptions) {
     control: new ControlOutbox(connection, log),
     pending: new PendingRequests(),
     warnings: new ThrottledLog(log),
+    governor: new ConnectionGovernor(httperr, stats.siteConnections),
   };
 }
 type Parts = ReturnType<typeof createParts>;
@@ -102,15 +104,19 @@ export async function buildListener(options: ListenerOptions): Promise<ListenerS
     log,
     state: () => state!,
     shuttingDown: () => shuttingDown,
+    bandwidth: parts.governor.bandwidth,
+    minRate: parts.governor.minRate,
   });
-  const endpoints = new Endpoints(intake, httperr, log);
+  const endpoints = new Endpoints(intake, httperr, log, parts.governor.hooks);
   const owned = (router: SiteRouter) =>
     router.endpoints().filter((e) => !options.ports || options.ports.includes(e.port));
 
   const apply = async (published: PublishedConfig) => {
     const { config } = published;
     const router = new SiteRouter(config);
-    state = { config, router, filter: new RequestFilter(config), states: parts.states };
+    const connections = parts.governor.connections;
+    state = { config, router, filter: new RequestFilter(config), states: parts.states, connections };
+    parts.governor.configure(config);
     cache.configure(config);
     w3c.configure(config.sites);
     httperr.configure(config);

@@ -5,62 +5,91 @@ import {
   type Server,
   type ServerResponse,
 } from 'node:http';
-import type { Socket } from 'node:net';
+import type { Server as NetServer, Socket } from 'node:net';
 import type { Logger } from 'pino';
 import { timeSpanToMs, type W3poolConfig } from '@w3pool/config';
 import { errorCatalogue, renderErrorPage, type ErrorCode, type ErrorDefinition } from '@w3pool/protocol';
 import type { HttpErrLog } from './httperr-log.js';
 import type { Endpoint } from './site-router.js';
+import { CertificateStore } from './tls/certificate-store.js';
+import { requestsClientCertificates } from './tls/client-certificates.js';
+import { SecureEndpoint, type SecureEndpointOptions } from './tls/secure-endpoint.js';
+import { TlsPolicy } from './tls/tls-policy.js';
+
+/** What other parts of the listener attach to each connection (the connection governor's limits). */
+export interface EndpointHooks {
+  /** A connection was accepted: a plain TCP socket for http, the TLS socket once the handshake is done. */
+  onConnection?: (socket: Socket) => void;
+}
 
 export interface BoundEndpoint {
   host: string | undefined;
   port: number;
   address: string;
+  secure: boolean;
 }
 
 /** How long shutdown waits for requests in flight (IIS's shutdownTimeLimit default). */
 const SHUTDOWN_GRACE_MS = 90_000;
 
-const key = (e: Endpoint) => `${e.host ?? '*'}:${e.port}`;
+const key = (e: Endpoint) => `${e.secure ? 'https' : 'http'}://${e.host ?? '*'}:${e.port}`;
+
+/** One listening socket: its HTTP/1.1 server, and for https the TLS server in front of it. */
+interface Listening {
+  endpoint: Endpoint;
+  /** What listens: the HTTP/1.1 server itself for http, the TLS server for https. */
+  socket: NetServer;
+  http1: Server;
+  secure: SecureEndpoint | undefined;
+}
 
 /**
  * The listening sockets: one per endpoint the bindings need. When the configuration changes, new
  * endpoints open and removed ones close, without a restart (http.sys re-registering URL prefixes).
  */
 export class Endpoints {
-  private readonly servers = new Map<string, Server>();
+  private readonly listening = new Map<string, Listening>();
+  private readonly certificates: CertificateStore;
 
   constructor(
     private readonly handle: (request: IncomingMessage, response: ServerResponse) => void,
     private readonly httperr: HttpErrLog,
     private readonly log: Logger,
-  ) {}
+    private readonly hooks: EndpointHooks = {},
+  ) {
+    this.certificates = new CertificateStore(log);
+  }
 
   async apply(wanted: Endpoint[], config: W3poolConfig): Promise<BoundEndpoint[]> {
     const keep = new Set(wanted.map(key));
-    for (const [k, server] of this.servers) {
+    for (const [k, listening] of this.listening) {
       if (!keep.has(k)) {
-        this.servers.delete(k);
-        await closeServer(server);
+        this.listening.delete(k);
+        await closeListening(listening);
         this.log.info({ endpoint: k }, 'stopped listening');
       }
     }
+    // Certificates are read again under the new configuration (its files may differ), when first needed.
+    this.certificates.forgetAll();
     for (const endpoint of wanted) {
       const k = key(endpoint);
-      const server = this.servers.get(k) ?? (await this.open(endpoint, config));
-      this.servers.set(k, server);
-      applyTimeouts(server, config);
+      const current = this.listening.get(k);
+      const listening = current ?? (await this.open(endpoint, config));
+      listening.endpoint = endpoint;
+      if (current?.secure) current.secure.update(this.policy(endpoint, config), idleMs(config));
+      this.listening.set(k, listening);
+      applyTimeouts(listening.http1, config);
     }
     return this.bound();
   }
 
   bound(): BoundEndpoint[] {
-    return [...this.servers].map(([k, server]) => {
-      const address = server.address();
-      const [host, port] = k.split(/:(?=\d+$)/);
+    return [...this.listening.values()].map(({ endpoint, socket }) => {
+      const address = socket.address();
       return {
-        host: host === '*' ? undefined : host,
-        port: Number(port),
+        host: endpoint.host,
+        port: endpoint.port,
+        secure: endpoint.secure,
         address:
           typeof address === 'object' && address ? `${address.address}:${address.port}` : String(address),
       };
@@ -97,20 +126,43 @@ export class Endpoints {
   /** Stop accepting, let requests in flight finish, and close idle keep-alive connections. */
   async close(graceMs = SHUTDOWN_GRACE_MS): Promise<void> {
     this.closing = true;
-    const servers = [...this.servers.values()];
+    const all = [...this.listening.values()];
     const cutoff = setTimeout(() => {
       this.log.warn('requests still in flight after the shutdown grace period; closing their connections');
-      for (const server of servers) server.closeAllConnections();
+      for (const listening of all) {
+        if (listening.secure) listening.secure.closeAll();
+        else listening.http1.closeAllConnections();
+      }
     }, graceMs);
-    await Promise.all(servers.map(closeServer));
+    await Promise.all(all.map(closeListening));
     clearTimeout(cutoff);
-    this.servers.clear();
+    this.listening.clear();
+    this.certificates.close();
   }
 
   private closing = false;
 
-  private async open(endpoint: Endpoint, config: W3poolConfig): Promise<Server> {
-    const server = createServer(
+  private policy(endpoint: Endpoint, config: W3poolConfig): TlsPolicy {
+    const policy = new TlsPolicy(
+      endpoint,
+      config,
+      this.certificates,
+      requestsClientCertificates(endpoint, config),
+    );
+    for (const served of endpoint.bindings) {
+      // Read each certificate now rather than at the first handshake, so a problem is in the log at once.
+      if (!policy.bindingFor(served.host || undefined)?.material()) {
+        this.log.warn(
+          { binding: served.binding.bindingInformation, site: served.site.name },
+          'https binding has no certificate to serve; its handshakes will fail',
+        );
+      }
+    }
+    return policy;
+  }
+
+  private createHttp1(): Server {
+    const server: Server = createServer(
       {
         // http.sys MaxRequestBytes: request line and headers together within 16 KB.
         maxHeaderSize: 16384,
@@ -143,32 +195,74 @@ export class Endpoints {
     server.on('clientError', (error: NodeJS.ErrnoException & { rawPacket?: Buffer }, socket: Socket) =>
       this.onClientError(error, socket),
     );
+    return server;
+  }
+
+  private async open(endpoint: Endpoint, config: W3poolConfig): Promise<Listening> {
+    const http1 = this.createHttp1();
+    let socket: NetServer = http1;
+    let secure: SecureEndpoint | undefined;
+    if (endpoint.secure) {
+      const policy = this.policy(endpoint, config);
+      secure = new SecureEndpoint(
+        policy,
+        {
+          http1,
+          handle: this.handle as unknown as SecureEndpointOptions['handle'],
+          ...(this.hooks.onConnection ? { onConnection: this.hooks.onConnection } : {}),
+          httperr: this.httperr,
+          log: this.log,
+        },
+        headerWaitMs(config),
+      );
+      secure.update(policy, idleMs(config));
+      socket = secure.server;
+      // The HTTP/1.1 server gets its connections from the TLS server and never listens itself; its header
+      // and idle timers start when it is told it is listening.
+      http1.emit('listening');
+    } else {
+      http1.on('connection', (s: Socket) => this.hooks.onConnection?.(s));
+    }
     await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen({ host: endpoint.host, port: endpoint.port }, () => {
-        server.off('error', reject);
+      socket.once('error', reject);
+      socket.listen({ host: endpoint.host, port: endpoint.port }, () => {
+        socket.off('error', reject);
         resolve();
       });
     });
-    applyTimeouts(server, config);
+    applyTimeouts(http1, config);
     this.log.info({ endpoint: key(endpoint) }, 'listening');
-    return server;
+    return { endpoint, socket, http1, secure };
   }
 }
 
-function applyTimeouts(server: Server, config: W3poolConfig): void {
-  const idle = timeSpanToMs(config.webLimits.connectionTimeout);
-  const headerWait = timeSpanToMs(config.webLimits.headerWaitTimeout);
-  server.keepAliveTimeout = config.webServer.httpProtocol.allowKeepAlive ? idle : 1;
-  // headerWaitTimeout 00:00:00 means "no separate limit": the idle connection timeout covers it.
-  server.headersTimeout = headerWait > 0 ? headerWait : idle;
+function idleMs(config: W3poolConfig): number {
+  return timeSpanToMs(config.webLimits.connectionTimeout);
 }
 
-function closeServer(server: Server): Promise<void> {
+function headerWaitMs(config: W3poolConfig): number {
+  const headerWait = timeSpanToMs(config.webLimits.headerWaitTimeout);
+  return headerWait > 0 ? headerWait : idleMs(config);
+}
+
+/** Shut one socket: stop accepting, close idle connections, and resolve when the last one has gone. */
+function closeListening(listening: Listening): Promise<void> {
+  const { http1, secure, socket } = listening;
   return new Promise((resolve) => {
-    server.close(() => resolve());
-    server.closeIdleConnections();
+    socket.close(() => {
+      // The HTTP/1.1 server of an https socket never listened: closing it only stops its timers.
+      if (secure) http1.close(() => resolve());
+      else resolve();
+    });
+    if (secure) secure.closeIdle();
+    else http1.closeIdleConnections();
   });
+}
+
+function applyTimeouts(server: Server, config: W3poolConfig): void {
+  server.keepAliveTimeout = config.webServer.httpProtocol.allowKeepAlive ? idleMs(config) : 1;
+  // headerWaitTimeout 00:00:00 means "no separate limit": the idle connection timeout covers it.
+  server.headersTimeout = headerWaitMs(config);
 }
 
 /**
@@ -176,7 +270,7 @@ function closeServer(server: Server): Promise<void> {
  * reason for a connection dropped without an answer (a timer, or a client that reset it).
  */
 function classify(
-  error: NodeJS.ErrnoException & { rawPacket?: Buffer },
+  error: NodeJS.ErrnoException & { rawPacket?: Buffer; reason?: string },
 ): { code: ErrorCode } | { reason: string } {
   switch (error.code) {
     case 'HPE_HEADER_OVERFLOW': {
@@ -212,6 +306,9 @@ function classify(
     case 'HPE_INVALID_VERSION':
       return { code: versionRefusal(error.rawPacket) };
     case 'HPE_INVALID_TRANSFER_ENCODING':
+      // Content-Length beside Transfer-Encoding is no unknown coding but two framings of one body (RFC 9112
+      // §6.3, the classic smuggling probe): a malformed length, 400, whichever header comes first.
+      if (/Content-Length/i.test(error.reason ?? '')) return { code: 'LISTENER_NUMBER_INVALID' };
       // A transfer coding the server does not support: HTTP's 501, logged with http.sys's own reason for
       // it, `N/I` (iis.md §1). Nothing of w3pool is missing here.
       return { code: 'LISTENER_TRANSFER_CODING_NOT_IMPLEMENTED' };

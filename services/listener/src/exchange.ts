@@ -51,6 +51,8 @@ export function logAccess(exchange: Exchange, w3c: W3cLogs): void {
     serverPort: exchange.serverPort ?? 0,
     username: exchange.workerLog?.user,
     clientIp: exchange.clientIp ?? '',
+    // IIS writes HTTP/2 without a minor version; Node's httpVersion for it is `2.0`.
+    protocolVersion: request.httpVersionMajor === 2 ? 'HTTP/2' : `HTTP/${request.httpVersion}`,
     userAgent: request.headers['user-agent'],
     referer: request.headers.referer,
     status: exchange.logStatus ?? response.statusCode,

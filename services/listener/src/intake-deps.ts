@@ -1,6 +1,8 @@
 import type { Logger } from 'pino';
 import type { ThrottledLog } from '@w3pool/runtime';
 import type { ControlOutbox } from './control-outbox.js';
+import type { Bandwidth } from './limits/bandwidth.js';
+import type { MinRateMonitor } from './limits/min-rate-monitor.js';
 import type { ListenerStats } from './listener-stats.js';
 import type { PendingRequests } from './pending-requests.js';
 import type { PoolQueues } from './pool-queues.js';
@@ -26,4 +28,8 @@ export interface IntakeDeps {
   /** For warnings a single event can cause a thousand times a second (QueueFull, QueueUnreachable). */
   warnings: ThrottledLog;
   shuttingDown: () => boolean;
+  /** maxBandwidth and maxGlobalBandwidth, applied where response bodies are written. */
+  bandwidth: Bandwidth;
+  /** minBytesPerSecond: told when the body pump reads, so a slow sender is held to the rate only then. */
+  minRate: MinRateMonitor;
 }

@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { RequestJob } from '@w3pool/protocol';
 import type { Route } from './site-router.js';
+import { tlsFactsOf } from './tls-facts.js';
 import type { NormalizedUrl } from './url-normalizer.js';
 
 /** What the listener read of the body before queueing (ISAPI's lpbData). */
@@ -24,7 +25,8 @@ export function buildRequestJob(
 ): RequestJob {
   const { socket } = request;
   const declared = request.headers['content-length'];
-  return {
+  const tls = tlsFactsOf(request);
+  const job: RequestJob = {
     id,
     replyTo,
     enqueuedAt: now,
@@ -37,7 +39,7 @@ export function buildRequestJob(
     path: url.path,
     query: url.query,
     httpVersion: request.httpVersion,
-    headers: request.rawHeaders,
+    headers: request.httpVersionMajor === 2 ? http2HeaderLines(request.rawHeaders) : request.rawHeaders,
     remoteAddress: socket.remoteAddress ?? '',
     remotePort: socket.remotePort ?? 0,
     localAddress: socket.localAddress ?? '',
@@ -46,4 +48,28 @@ export function buildRequestJob(
     bodyLength: declared === undefined ? -1 : Number(declared),
     bodyComplete: body.complete,
   };
+  if (tls) job.tls = tls;
+  return job;
+}
+
+/**
+ * An HTTP/2 request's header lines as an HTTP/1.1 request would have them, for the worker and for CGI and
+ * FastCGI programs: without the pseudo-headers (`:method`, `:path`, `:scheme`, `:authority`), with a Host
+ * line from `:authority` when the client sent no host header (RFC 9113 §8.3.1 lets it send either).
+ */
+export function http2HeaderLines(raw: readonly string[]): string[] {
+  const lines: string[] = [];
+  let authority: string | undefined;
+  let host = false;
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = raw[i]!;
+    if (name.startsWith(':')) {
+      if (name === ':authority') authority = raw[i + 1];
+      continue;
+    }
+    if (name.toLowerCase() === 'host') host = true;
+    lines.push(name, raw[i + 1]!);
+  }
+  if (!host && authority !== undefined) lines.unshift('Host', authority);
+  return lines;
 }

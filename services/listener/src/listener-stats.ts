@@ -18,6 +18,8 @@ export class ListenerStats {
   abandoned = 0;
   /** Rejections by HTTPERR s-reason. */
   readonly rejected: Record<string, number> = {};
+  /** Open client connections by site id (IIS's per-site Current Connections), for limits.maxConnections. */
+  readonly siteConnections: Record<number, number> = {};
   /** Requests by site, pool and status class, and latency histograms (WAS's GET /metrics). */
   readonly traffic = new RequestTraffic();
 }
@@ -60,7 +62,7 @@ export class ListenerPresenceWriter {
 
   private async write(): Promise<void> {
     const key = listenerPresenceKey(this.listenerId);
-    const { rejected, traffic, ...counters } = this.stats;
+    const { rejected, traffic, siteConnections, ...counters } = this.stats;
     await this.redis
       .multi()
       .hset(key, {
@@ -71,6 +73,7 @@ export class ListenerPresenceWriter {
         ...counters,
         ...this.cache,
         rejected: JSON.stringify(rejected),
+        siteConnections: JSON.stringify(siteConnections),
         traffic: JSON.stringify(traffic.snapshot()),
       })
       .pexpire(key, TTL_MS)

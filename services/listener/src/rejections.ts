@@ -1,4 +1,5 @@
 import { errorCatalogue, statusLabel, type ErrorCode, type ErrorDefinition } from '@w3pool/protocol';
+import { socketOf } from './limits/connection-of.js';
 import { sendError } from './error-response.js';
 import type { Exchange } from './exchange.js';
 import type { HttpErrLog } from './httperr-log.js';
@@ -13,9 +14,27 @@ const CLOSES_CONNECTION = new Set<ErrorCode>([
   'LISTENER_URL_INVALID',
   'LISTENER_NO_SITE',
   'LISTENER_HOST_INVALID',
+  // The body's framing is unknown: its bytes must not be read as a next request.
+  'LISTENER_TRANSFER_CODING_NOT_IMPLEMENTED',
   'LISTENER_CONTENT_TOO_LARGE',
+  'LISTENER_ENTITY_TOO_LARGE',
   'LISTENER_SHUTTING_DOWN',
+  // The connection was refused as a whole: it must not stay open uncounted.
+  'LISTENER_CONNECTION_LIMIT',
 ]);
+
+/**
+ * Connections a refusal closes. Node's parser reads every request a packet holds and hands each over at
+ * once, before the refusal's answer has closed the connection: a request pipelined after the refused one
+ * (the body a smuggling probe hides behind an ambiguous framing) must not run.
+ */
+const closing = new WeakSet<object>();
+// Keyed on the connection's socket itself: an HTTP/2 request's `socket` is a new proxy per stream.
+
+/** Whether an earlier refusal on this request's connection closes it: the request is then not served. */
+export function afterClosingRefusal(exchange: Exchange): boolean {
+  return closing.has(socketOf(exchange.request));
+}
 
 /** Refusals a client may simply retry in a moment: they carry Retry-After. */
 const RETRY_AFTER = new Set<ErrorCode>([
@@ -48,8 +67,10 @@ export class Rejections {
     const [status = '0', substatus = '0'] = statusLabel(code).split('.');
     exchange.logStatus = Number(status);
     exchange.substatus = Number(substatus);
+    const close = unreadBody || CLOSES_CONNECTION.has(code);
+    if (close) closing.add(socketOf(exchange.request));
     sendError(exchange.response, code, {
-      close: unreadBody || CLOSES_CONNECTION.has(code),
+      close,
       headers: RETRY_AFTER.has(code) ? { 'retry-after': '1' } : {},
     });
   }

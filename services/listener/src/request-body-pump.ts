@@ -4,12 +4,23 @@ import type { BodyChunk } from '@w3pool/protocol';
 /** Whether the request announces a body (a non-zero Content-Length, or chunked). */
 export function declaresBody(request: IncomingMessage): boolean {
   const h = request.headers;
-  return (
-    (h['content-length'] !== undefined && h['content-length'] !== '0') || h['transfer-encoding'] !== undefined
-  );
+  if (h['content-length'] !== undefined) return h['content-length'] !== '0';
+  if (h['transfer-encoding'] !== undefined) return true;
+  // HTTP/2 needs neither: a request has a body unless its HEADERS frame ended the stream.
+  const stream = (request as { stream?: { endAfterHeaders: boolean } }).stream;
+  return stream !== undefined && !stream.endAfterHeaders;
 }
 
-export type BodyFailure = 'too-large' | 'timeout' | 'aborted';
+/** too-large: requestFiltering's maxAllowedContentLength; entity-too-large: serverRuntime's maxRequestEntityAllowed. */
+export type BodyFailure = 'too-large' | 'entity-too-large' | 'timeout' | 'aborted';
+
+/** The largest body each layer of IIS allows, in bytes, counted as it streams. */
+export interface BodyLimits {
+  /** requestFiltering requestLimits maxAllowedContentLength (413, logged 404.13). */
+  maxAllowedContentLength: number;
+  /** serverRuntime maxRequestEntityAllowed (413.0). */
+  maxRequestEntityAllowed: number;
+}
 
 /** The listener's side of a request body, as the rest of the request path uses it. */
 export interface ListenerBody {
@@ -37,7 +48,8 @@ export const NO_BODY: ListenerBody = {
  * spent, so the client uploads no faster than the handler reads.
  *
  * While the listener waits for body bytes it wants, the entity-body timer (connectionTimeout, reset on each
- * chunk) runs: http.sys's Timer_EntityBody.
+ * chunk) runs: http.sys's Timer_EntityBody. `onReading` follows the same state (reading, or not), for the
+ * minimum-rate monitor: a client is only held to minBytesPerSecond while the listener is asking for its bytes.
  */
 export class RequestBodyPump implements ListenerBody {
   private received = 0;
@@ -59,9 +71,10 @@ export class RequestBodyPump implements ListenerBody {
   constructor(
     private readonly request: IncomingMessage,
     private readonly id: string,
-    private readonly limit: number,
+    private readonly limits: BodyLimits,
     private readonly idleTimeoutMs: number,
     private readonly onFailure: (failure: BodyFailure) => void,
+    private readonly onReading: (reading: boolean) => void = () => undefined,
   ) {
     request.pause();
     request.on('data', (chunk: Buffer) => this.onData(chunk));
@@ -120,15 +133,19 @@ export class RequestBodyPump implements ListenerBody {
   }
 
   stop(): void {
-    clearTimeout(this.timer);
+    this.stopTimer();
     this.failed = true;
   }
 
   private onData(chunk: Buffer): void {
     this.received += chunk.length;
     this.armTimer();
-    if (this.received > this.limit) {
+    if (this.received > this.limits.maxAllowedContentLength) {
       this.fail('too-large');
+      return;
+    }
+    if (this.received > this.limits.maxRequestEntityAllowed) {
+      this.fail('entity-too-large');
       return;
     }
     if (this.draining) return;
@@ -137,7 +154,7 @@ export class RequestBodyPump implements ListenerBody {
       this.preloadBytes += chunk.length;
       if (this.preloadBytes >= this.preloadLimit) {
         this.request.pause();
-        clearTimeout(this.timer);
+        this.stopTimer();
         const done = this.readAheadDone;
         this.readAheadDone = undefined;
         done(false);
@@ -147,12 +164,12 @@ export class RequestBodyPump implements ListenerBody {
     this.send(chunk, false);
     if (this.credit <= 0) {
       this.request.pause();
-      clearTimeout(this.timer);
+      this.stopTimer();
     }
   }
 
   private onEnd(): void {
-    clearTimeout(this.timer);
+    this.stopTimer();
     this.ended = true;
     if (this.readAheadDone) {
       const done = this.readAheadDone;
@@ -180,18 +197,26 @@ export class RequestBodyPump implements ListenerBody {
     this.request.resume();
   }
 
+  /** Waiting for body bytes: the entity-body timer runs, and the client is held to the minimum rate. */
   private armTimer(): void {
     clearTimeout(this.timer);
+    this.onReading(true);
     if (this.idleTimeoutMs <= 0) return;
     this.timer = setTimeout(() => this.fail('timeout'), this.idleTimeoutMs);
     this.timer.unref();
+  }
+
+  /** Not waiting for body bytes (paused, done or failed). */
+  private stopTimer(): void {
+    clearTimeout(this.timer);
+    this.onReading(false);
   }
 
   private fail(failure: BodyFailure): void {
     if (this.failed || (this.ended && failure === 'aborted')) return;
     this.failed = true;
     this.failedWith = failure;
-    clearTimeout(this.timer);
+    this.stopTimer();
     this.request.pause();
     const done = this.readAheadDone;
     this.readAheadDone = undefined;

@@ -14,7 +14,9 @@ import {
   type BodyFailure,
   type ListenerBody,
 } from './request-body-pump.js';
+import { afterClosingRefusal } from './rejections.js';
 import { RequestPorts, type Queued } from './request-ports.js';
+import { socketOf } from './limits/connection-of.js';
 import { ResponseRelay } from './response-relay.js';
 
 /** After the deadline, how often a request a worker runs is located. */
@@ -31,8 +33,10 @@ export function createRequestIntake(
 ): (request: IncomingMessage, response: ServerResponse) => void {
   let sequence = 0;
   return (request, response) => {
-    deps.stats.requests += 1;
     const exchange = new Exchange(request, response);
+    // Pipelined behind a refusal that closes the connection: the client gets the refusal and the close.
+    if (afterClosingRefusal(exchange)) return;
+    deps.stats.requests += 1;
     // A request that arrives while the listener stops (on a keep-alive connection) is not queued: 503
     // AppShutdown, so the client retries on another listener; the requests in flight finish.
     if (deps.shuttingDown()) return answerNow(deps, exchange, 'LISTENER_SHUTTING_DOWN');
@@ -44,7 +48,8 @@ export function createRequestIntake(
     const cacheKey = deps.cache.keyFor(request, route.site.id, url.path, url.query, route.application);
     const hit = cacheKey === undefined ? undefined : deps.cache.lookup(cacheKey);
     if (hit) {
-      serveCached(request, response, hit);
+      const paced = deps.bandwidth.limited ? deps.bandwidth.writer(response, route.site.id) : undefined;
+      serveCached(request, response, hit, paced);
       return logWhenDone(deps, exchange);
     }
     // From here the answer comes later: the connection's end logs it, and tells a queued request that its
@@ -105,13 +110,18 @@ async function readAheadThenQueue(
   id: string,
   cacheKey: string | undefined,
 ): Promise<void> {
-  const { requestLimits } = state.config.webServer.requestFiltering;
+  const { webServer } = state.config;
+  const socket = socketOf(exchange.request);
   const pump = new RequestBodyPump(
     exchange.request,
     id,
-    requestLimits.maxAllowedContentLength,
+    {
+      maxAllowedContentLength: webServer.requestFiltering.requestLimits.maxAllowedContentLength,
+      maxRequestEntityAllowed: webServer.serverRuntime.maxRequestEntityAllowed,
+    },
     exchange.route!.bodyTimeoutMs,
     (failure) => onBodyFailure(deps, exchange, failure),
+    (reading) => deps.minRate.expectBody(socket, pump, reading),
   );
   const body = await pump.readAhead(state.config.webServer.serverRuntime.uploadReadAheadSize);
   if (pump.failure || exchange.response.destroyed) return;
@@ -205,6 +215,7 @@ function track(deps: IntakeDeps, exchange: Exchange, job: RequestJob, queued: Qu
       // The handler did not read the whole body: read the rest away so the connection stays usable.
       queued.body.discardRest();
     },
+    deps.bandwidth.limited ? deps.bandwidth.writer(exchange.response, route.site.id) : undefined,
   );
   deps.replies.expect(job.id, pending);
   return pending;
@@ -229,6 +240,8 @@ function clientReset(deps: IntakeDeps, exchange: Exchange): void {
 
 function onBodyFailure(deps: IntakeDeps, exchange: Exchange, failure: BodyFailure): void {
   if (failure === 'too-large') deps.rejections.reject(exchange, 'LISTENER_CONTENT_TOO_LARGE', true);
+  else if (failure === 'entity-too-large')
+    deps.rejections.reject(exchange, 'LISTENER_ENTITY_TOO_LARGE', true);
   // Timer_EntityBody: the client stopped sending the body it announced.
   else if (failure === 'timeout') deps.rejections.drop(exchange, 'Timer_EntityBody');
 }

@@ -1,6 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import type { ResponseData, ResponseHead, ToWorker } from '@w3pool/protocol';
 import { HOP_BY_HOP } from '@w3pool/protocol';
+import type { ThrottledWriter } from './limits/throttled-writer.js';
 
 const labels = new Map<number, { pool: string; label: string }>();
 
@@ -20,6 +21,9 @@ function workerLabel(pool: string, pid: number): string {
  * worker once the socket has taken it, which is what lets the worker send more. A gap in the sequence (the
  * subscriber reconnected and lost messages) or an abort from the worker resets the client's connection: a
  * truncated body must never look complete.
+ *
+ * With `paced` (the site has a bandwidth limit), the body goes through it in the same order, and a chunk is
+ * acknowledged once its last paced piece has been taken by the socket.
  */
 export class ResponseRelay {
   private nextSeq = 1;
@@ -31,6 +35,7 @@ export class ResponseRelay {
     private readonly response: ServerResponse,
     private readonly toWorker: (control: string, message: ToWorker) => void,
     private readonly onComplete: () => void,
+    private readonly paced?: ThrottledWriter,
   ) {}
 
   /** The worker's control channel id, once the head has arrived. */
@@ -92,14 +97,17 @@ export class ResponseRelay {
     if (chunk.length === 0) return;
     const control = this.control;
     const id = this.id;
-    this.response.write(chunk, () => {
+    const taken = () => {
       if (control && !this.done) this.toWorker(control, { t: 'ack', id, bytes: chunk.length });
-    });
+    };
+    if (this.paced) this.paced.write(chunk, taken);
+    else this.response.write(chunk, taken);
   }
 
   private finish(chunk: Buffer): void {
     this.done = true;
-    this.response.end(chunk);
+    if (this.paced) this.paced.end(chunk);
+    else this.response.end(chunk);
     this.onComplete();
   }
 }

@@ -77,10 +77,50 @@ describe('SiteRouter', () => {
   it('listens once per port when a wildcard binding covers it', () => {
     expect(router.endpoints()).toEqual(
       expect.arrayContaining([
-        { host: undefined, port: 8080 },
-        { host: '127.0.0.1', port: 9090 },
+        expect.objectContaining({ host: undefined, port: 8080, secure: false, bindings: [] }),
+        expect.objectContaining({ host: '127.0.0.1', port: 9090, secure: false }),
       ]),
     );
     expect(router.endpoints()).toHaveLength(2);
+  });
+});
+
+describe('SiteRouter endpoints', () => {
+  it('makes a socket https or http by the bindings on its address, with the https bindings it serves', () => {
+    const router = new SiteRouter(
+      validateConfig(
+        {
+          applicationPools: [{ name: 'A' }],
+          sites: [
+            {
+              name: 'plain',
+              id: 1,
+              bindings: [{ bindingInformation: '127.0.0.1:8443:' }],
+              applications: [{ path: '/', applicationPool: 'A', virtualDirectories: vdir }],
+            },
+            {
+              name: 'secure',
+              id: 2,
+              bindings: [
+                {
+                  protocol: 'https',
+                  bindingInformation: '127.0.0.2:8443:a.test',
+                  sslFlags: 1,
+                  certificateFile: 'a.pem',
+                },
+              ],
+              applications: [{ path: '/', applicationPool: 'A', virtualDirectories: vdir }],
+            },
+          ],
+        },
+        { source: 'test', baseDir: '/', readCertificates: false },
+      ),
+    );
+    const endpoints = router.endpoints();
+    expect(endpoints).toHaveLength(2);
+    expect(endpoints.find((e) => e.host === '127.0.0.1')).toMatchObject({ secure: false, bindings: [] });
+    const secure = endpoints.find((e) => e.host === '127.0.0.2');
+    expect(secure).toMatchObject({ secure: true, port: 8443 });
+    expect(secure?.bindings.map((b) => [b.site.name, b.host])).toEqual([['secure', 'a.test']]);
   });
 });

@@ -1,6 +1,7 @@
 import {
   timeSpanToMs,
   type Application,
+  type Binding,
   type ApplicationPool,
   type Site,
   type W3poolConfig,
@@ -26,6 +27,7 @@ export interface Route {
 
 interface CompiledBinding {
   site: Site;
+  binding: Binding;
   /** undefined for `*` / empty: any local address. */
   ip: string | undefined;
   port: number;
@@ -37,6 +39,18 @@ interface CompiledBinding {
 export interface Endpoint {
   host: string | undefined;
   port: number;
+  /** https: TLS (and HTTP/2 through ALPN) on this socket. A port is either http or https. */
+  secure: boolean;
+  /** The https bindings this socket serves (the certificates, SNI names and sslFlags); none for http. */
+  bindings: SecureBinding[];
+}
+
+/** An https binding as its endpoint serves it. */
+export interface SecureBinding {
+  site: Site;
+  binding: Binding;
+  /** The binding's host name, lower-cased; '' for none. */
+  host: string;
 }
 
 /**
@@ -64,17 +78,16 @@ export class SiteRouter {
     // Stopped sites keep their bindings, so that their requests get 503 Disabled rather than 400.
     this.bindings = config.sites
       .flatMap((site) =>
-        site.bindings
-          .filter((b) => b.protocol === 'http')
-          .map((b) => {
-            const [ip = '', port = '0', host = ''] = splitBinding(b.bindingInformation);
-            return {
-              site,
-              ip: ip === '*' || ip === '' ? undefined : ip.replace(/^\[|\]$/g, ''),
-              port: Number(port),
-              host: host.toLowerCase(),
-            };
-          }),
+        site.bindings.map((b) => {
+          const [ip = '', port = '0', host = ''] = splitBinding(b.bindingInformation);
+          return {
+            site,
+            binding: b,
+            ip: ip === '*' || ip === '' ? undefined : ip.replace(/^\[|\]$/g, ''),
+            port: Number(port),
+            host: host.toLowerCase(),
+          };
+        }),
       )
       // Most specific first, so route() can take the first match.
       .sort((a, b) => specificity(b) - specificity(a));
@@ -104,17 +117,32 @@ export class SiteRouter {
   }
 
   endpoints(): Endpoint[] {
-    const byPort = new Map<number, Set<string | undefined>>();
-    for (const b of this.bindings) {
-      const hosts = byPort.get(b.port) ?? new Set();
-      hosts.add(b.ip);
-      byPort.set(b.port, hosts);
-    }
+    const byPort = new Map<number, CompiledBinding[]>();
+    for (const b of this.bindings) byPort.set(b.port, [...(byPort.get(b.port) ?? []), b]);
     const endpoints: Endpoint[] = [];
-    for (const [port, hosts] of byPort) {
+    for (const [port, bindings] of byPort) {
+      // Validation makes the bindings that share a socket agree on http or https.
+      const endpoint = (host: string | undefined, served: CompiledBinding[]): Endpoint => {
+        const secure = served.some((b) => b.binding.protocol === 'https');
+        return {
+          host,
+          port,
+          secure,
+          bindings: secure ? served.map((b) => ({ site: b.site, binding: b.binding, host: b.host })) : [],
+        };
+      };
       // A wildcard socket already receives every address on the port; a second, specific one would collide.
-      if (hosts.has(undefined)) endpoints.push({ host: undefined, port });
-      else for (const host of hosts) endpoints.push({ host, port });
+      if (bindings.some((b) => b.ip === undefined)) endpoints.push(endpoint(undefined, bindings));
+      else {
+        for (const ip of new Set(bindings.map((b) => b.ip))) {
+          endpoints.push(
+            endpoint(
+              ip,
+              bindings.filter((b) => b.ip === ip),
+            ),
+          );
+        }
+      }
     }
     return endpoints;
   }

@@ -15,6 +15,7 @@ const record = (at: string, extra: Partial<AccessRecord> = {}): AccessRecord => 
   uriQuery: '',
   serverPort: 80,
   clientIp: '10.0.0.2',
+  protocolVersion: 'HTTP/1.1',
   userAgent: 'Mozilla/5.0 (X11)',
   referer: undefined,
   status: 200,
@@ -33,7 +34,7 @@ afterEach(async () => {
 describe('W3C log', () => {
   it('formats IIS fields: UTC, spaces as +, empty as -, IPv4-mapped addresses as IPv4', () => {
     expect(formatLine(record('2026-03-04T05:06:07Z'))).toBe(
-      '2026-03-04 05:06:07 127.0.0.1 GET /a+b.html - 80 - 10.0.0.2 Mozilla/5.0+(X11) - 200 0 0 12',
+      '2026-03-04 05:06:07 127.0.0.1 GET /a+b.html - 80 - 10.0.0.2 HTTP/1.1 Mozilla/5.0+(X11) - 200 0 0 12',
     );
   });
 

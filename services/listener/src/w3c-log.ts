@@ -2,9 +2,13 @@ import { join } from 'node:path';
 import type { Site } from '@w3pool/config';
 import { AsyncLogFile } from './async-log-file.js';
 
-/** IIS's default W3C field set (logExtFileFlags default), in IIS's order. */
+/**
+ * IIS's default W3C field set (logExtFileFlags default), in IIS's order, plus cs-version (IIS's
+ * ProtocolVersion flag, which it writes after c-ip): with https bindings serving HTTP/2 beside HTTP/1.1,
+ * the line says which one a request came over, as s-port says which binding.
+ */
 export const W3C_FIELDS =
-  'date time s-ip cs-method cs-uri-stem cs-uri-query s-port cs-username c-ip cs(User-Agent) cs(Referer) sc-status sc-substatus sc-win32-status time-taken';
+  'date time s-ip cs-method cs-uri-stem cs-uri-query s-port cs-username c-ip cs-version cs(User-Agent) cs(Referer) sc-status sc-substatus sc-win32-status time-taken';
 
 /** One completed request, as the site log records it. */
 export interface AccessRecord {
@@ -18,6 +22,8 @@ export interface AccessRecord {
   /** cs-username: '' (logged `-`) for an anonymous request. */
   username?: string;
   clientIp: string;
+  /** cs-version: `HTTP/1.1`, `HTTP/2`. */
+  protocolVersion: string;
   userAgent: string | undefined;
   referer: string | undefined;
   status: number;
@@ -132,6 +138,8 @@ export function formatLine(r: AccessRecord, dateTime = stampOf(r.at)): string {
     field(r.username) +
     ' ' +
     ip(r.clientIp) +
+    ' ' +
+    r.protocolVersion +
     ' ' +
     field(r.userAgent) +
     ' ' +

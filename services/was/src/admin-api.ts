@@ -13,6 +13,7 @@ import { acknowledgedState } from './actions/acknowledged-state.js';
 import { registerEventStream, wantsEventStream, type EventStreams } from './events/event-stream-route.js';
 import { registerViews } from './views/view-routes.js';
 import type { RejectionWindow } from './views/rejection-window.js';
+import type { LiveStats } from './views/live-stats.js';
 import { isRedisOutage } from './redis-outage.js';
 import { clientErrorOf } from './security/body-limits.js';
 import { parseSiteId } from './security/site-id.js';
@@ -30,6 +31,8 @@ export interface AdminApiParts {
   streams: EventStreams;
   /** Each pool's rejection rate over the last minute (views/rejection-window.ts). */
   rejections: RejectionWindow;
+  /** The dashboard's live figures and their last 15 minutes (views/live-stats.ts). */
+  stats: LiveStats;
   log: Logger;
 }
 
@@ -75,6 +78,11 @@ export function registerAdminApi(http: WasHttp, parts: AdminApiParts): void {
   // appcmd list app, appcmd list requests /elapsed:N, and the live event stream (views/, events/).
   registerViews(http, { redis, control, live });
   registerEventStream(http, parts.streams);
+  // The live figures of every view at once, with the last 15 minutes of each pool's and site's rates
+  // (the dashboard's charts); the event stream with ?stats=1 pushes the same at every sample.
+  http.get('/api/stats', () =>
+    Promise.resolve({ ...parts.stats.history(), snapshot: parts.stats.latest() ?? null }),
+  );
   // A list; with `Accept: text/event-stream`, the live stream (as /api/events/stream).
   http.get<{ Querystring: { count?: string } }>('/api/events', async (request, reply) =>
     wantsEventStream(request)

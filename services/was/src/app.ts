@@ -17,6 +17,9 @@ import { EventHub } from './events/event-hub.js';
 import { EventStreams } from './events/event-stream-route.js';
 import { registerOpenApi } from './openapi.js';
 import { RejectionWindow } from './views/rejection-window.js';
+import { LiveStats } from './views/live-stats.js';
+import { defaultDashboardDir } from './dashboard/dashboard-files.js';
+import { registerDashboard } from './dashboard/dashboard-route.js';
 
 export type { WasHttp } from './was-http.js';
 
@@ -86,13 +89,18 @@ export async function buildWas(options: WasOptions): Promise<WasService> {
   // GET /docs and /docs/json (OpenAPI 3): before every route, which it documents as it is added.
   await registerOpenApi(http);
   registerHealth(http, redis, config, recovery);
-  // The live event stream (GET /api/events/stream): one shared XREAD reader for every client.
-  const hub = new EventHub(options.redisUrl, log);
-  const streams = new EventStreams(redis, hub);
   // GET /api/apppools' RejectionRate: sampled every 5 s, summed over the last minute.
   const rejections = new RejectionWindow(redis, () => config.current?.config, log);
   rejections.start();
-  registerAdminApi(http, { redis, config, control, jobs, live, streams, rejections, log });
+  // The dashboard's live figures and their last 15 minutes (GET /api/stats, the stream's ?stats=1).
+  const stats = new LiveStats({ redis, control, config: () => config.current?.config, rejections, log });
+  stats.start();
+  // The live event stream (GET /api/events/stream): one shared XREAD reader for every client.
+  const hub = new EventHub(options.redisUrl, log);
+  const streams = new EventStreams(redis, hub, stats);
+  registerAdminApi(http, { redis, config, control, jobs, live, streams, rejections, stats, log });
+  // GET /dashboard/ (docs/dashboard.md): the console's static files; its data comes from the routes above.
+  await registerDashboard(http, defaultDashboardDir(options.env ?? process.env), log);
   // GET /metrics (docs/metrics.md): Prometheus text, read from Redis at scrape time; an admin route.
   registerMetricsEndpoint(http, { redis, config, control, jobs });
 
@@ -101,6 +109,7 @@ export async function buildWas(options: WasOptions): Promise<WasService> {
     config,
     close: async () => {
       rejections.stop();
+      stats.stop();
       await http.close();
       await Promise.all([jobs.close(), jobEvents.close(), hub.close()]);
       inbox.disconnect();

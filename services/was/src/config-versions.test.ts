@@ -4,6 +4,7 @@ import {
   followConfig,
   isNewerConfig,
   publishConfig,
+  readPublishedConfig,
   republishConfig,
   validateConfig,
   type ConfigFollower,
@@ -32,6 +33,20 @@ describe('configuration epochs and versions', () => {
   });
   beforeEach(async () => {
     await redis.flushall();
+  });
+
+  it("is read by followers without their reading the certificates, which a worker's container does not have", async () => {
+    const raw = siteConfig(8080);
+    (raw.sites[0]!.bindings as Record<string, unknown>[]).push({
+      protocol: 'https',
+      bindingInformation: '*:8443:',
+      certificateFile: '/nonexistent/localhost.crt',
+      certificateKeyFile: '/nonexistent/localhost.key',
+    });
+    const https = validateConfig(raw, { source: 'test.yaml', baseDir: '/', readCertificates: false });
+    await publishConfig(redis, 'a.yaml', https);
+    const read = await readPublishedConfig(redis);
+    expect(read?.config.sites[0]!.bindings[1]?.certificateFile).toBe('/nonexistent/localhost.crt');
   });
 
   it('begins an epoch on an empty Redis and continues it with each publish', async () => {

@@ -30,6 +30,13 @@ const Pool = Open({
   MaxQueueItemAge: Type.Number({ description: 'ms' }),
   ArrivalRate: Type.Number({ description: 'per second, last 5 s' }),
   RejectedRequests: Type.Number(),
+  AbandonedRequests: Type.Object(
+    { skipped: Type.Number(), aborted: Type.Number(), expired: Type.Number() },
+    {
+      description:
+        'Requests whose listener had gone (and their clients with it): skipped (not run), aborted (run, stopped at their first reply), expired (past their queue deadline); since Redis last started',
+    },
+  ),
   consumers: Type.Number(),
   requestsInFlight: Type.Number(),
   rejectedLastMinute: Type.Number(),
@@ -112,14 +119,34 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
   },
   'GET /api/events': {
     summary: 'The event log, newest first; with Accept: text/event-stream, the live stream',
-    querystring: Type.Object({ count: Type.Optional(Type.String({ description: 'At most 1000' })) }),
+    querystring: Type.Object({
+      count: Type.Optional(Type.String({ description: 'At most 1000' })),
+      stats: Type.Optional(
+        Type.String({ description: 'Streamed: 1 adds the live figures (History, Stats)' }),
+      ),
+    }),
     ok: Type.Array(Event),
     produces: ['application/json', 'text/event-stream'],
   },
   'GET /api/events/stream': {
-    summary: 'The event log as Server-Sent Events (Last-Event-ID resumes)',
+    summary: 'The event log as Server-Sent Events (Last-Event-ID resumes); ?stats=1 adds History and Stats',
+    querystring: Type.Object({
+      stats: Type.Optional(Type.String({ description: '1: also the live figures (History, then Stats)' })),
+    }),
     produces: ['text/event-stream'],
   },
+  'GET /api/stats': {
+    summary: 'Every view at once and the last 15 minutes of each pool and site (the dashboard)',
+    ok: Open({
+      intervalMs: Type.Number(),
+      windowMs: Type.Number(),
+      pools: Open({}, 'pool name → [{ at, queue, requestsPerSec, rejectionsPerSec }]'),
+      sites: Open({}, 'site id → [{ at, rates: { "2xx": n, ... } }]'),
+      snapshot: Type.Union([Open({}), Type.Null()]),
+    }),
+  },
+  'GET /api/config/schema': { summary: 'The configuration JSON Schema, with IIS defaults' },
+  'GET /api/config/schema/apppools': { summary: 'An application pool JSON Schema, with IIS defaults' },
   'GET /api/apppools/:name/jobs': {
     summary: 'Background job counts and failures of the pool',
     params: PoolName,

@@ -111,7 +111,7 @@ export class RuntimeControl {
 
   /** Every live listener and its counters. */
   async listeners(): Promise<Record<string, unknown>[]> {
-    return this.scanHashes(LISTENER_PRESENCE_PATTERN, ['endpoints', 'rejected']);
+    return this.scanHashes(LISTENER_PRESENCE_PATTERN, ['endpoints', 'rejected', 'siteConnections']);
   }
 
   /** Hashes under a key pattern (SCAN: an admin read, never on the request path); numbers parsed. */

@@ -6,6 +6,7 @@ import { ProcessSupervisor } from './process-supervisor.js';
 import { NO_REDIS_MESSAGE, provideRedis } from './redis-provider.js';
 import { adminTokenNotice, adminTokenState } from './admin-token-notice.js';
 import { describeTopology } from './topology.js';
+import { makeSelfSignedCertificates } from './self-signed-certificate.js';
 
 // The native launcher: the docker-compose.yml topology as local processes. Redis, then WAS, then the
 // listener and one worker host per pool. Ctrl-C stops them all.
@@ -25,11 +26,12 @@ const say = (line: string) => process.stdout.write(`[launcher] ${line}\n`);
 
 let exitCode = 0;
 let shuttingDown = false;
-const supervisor = new ProcessSupervisor(root, (name, code, signal) => {
+// A service that dies is restarted with backoff (1 s, doubling to 30 s; back to 1 s after a minute up),
+// as compose's `restart: unless-stopped` restarts a container: one crash must not stop the whole server.
+const supervisor = new ProcessSupervisor(root, (name, code, signal, restartInMs) => {
   say(
-    `${name} exited unexpectedly (code ${code ?? 'null'}, signal ${signal ?? 'none'}); stopping everything`,
+    `${name} exited unexpectedly (code ${code ?? 'null'}, signal ${signal ?? 'none'}); restarting in ${restartInMs / 1000} s`,
   );
-  void shutdown(code && code !== 0 ? code : 1);
 });
 
 async function shutdown(code: number): Promise<void> {
@@ -45,7 +47,12 @@ process.on('SIGTERM', () => void shutdown(0));
 
 try {
   const configFile = resolve(options.config);
-  // The launcher reads the config only to know the pools; WAS validates it again and owns it.
+  // The launcher reads the config to know the pools, and to make the self-signed certificate a first run
+  // needs (before the certificate files are checked); WAS validates it again and owns it.
+  await makeSelfSignedCertificates(
+    await loadConfigFile(configFile, undefined, { readCertificates: false }),
+    say,
+  );
   const config = await loadConfigFile(configFile);
   const redis = await provideRedis(process.env.REDIS_URL, say);
   if (redis.process) supervisor.adopt('redis', redis.process);
@@ -57,6 +64,9 @@ try {
     if (service.name === 'was') await waitForHealthy(`http://127.0.0.1:${options.wasPort}/healthz`, 30_000);
     // Where the admin API's token is, so README's `curl -H "Authorization: Bearer $W3POOL_ADMIN_TOKEN"` works.
     if (service.name === 'was') say(adminTokenNotice(tokenBefore, `http://127.0.0.1:${options.wasPort}`));
+    if (service.name === 'was') {
+      say(`dashboard: http://127.0.0.1:${options.wasPort}/dashboard/ (sign in with the admin token)`);
+    }
   }
   say(
     `running: ${services.map((s) => `${s.name} (${s.role}) pid ${supervisor.pids[s.name] ?? '?'}`).join(', ')}`,

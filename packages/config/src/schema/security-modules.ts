@@ -260,3 +260,22 @@ export const workerRequestFiltering = {
 };
 
 export type FilteringRule = Static<typeof FilteringRuleSchema>;
+
+// --- security/access ---------------------------------------------------------------------------------
+
+/** access@sslFlags's names, as IIS's schema lists them. */
+export const ACCESS_SSL_FLAGS = ['None', 'Ssl', 'SslNegotiateCert', 'SslRequireCert', 'Ssl128'] as const;
+
+const SSL_FLAG = `(?:${ACCESS_SSL_FLAGS.join('|')})`;
+
+export const AccessSchema = Section(
+  {
+    sslFlags: Type.String({
+      default: 'None',
+      pattern: `^\\s*${SSL_FLAG}(?:\\s*,\\s*${SSL_FLAG})*\\s*$`,
+      description:
+        'A comma list: `Ssl` refuses plain HTTP (403.4); `Ssl128` also refuses a cipher key under 128 bits (403.5); `SslNegotiateCert` asks clients for a certificate during the handshake of the https bindings serving the site; `SslRequireCert` refuses a request without one (403.7), with one its authorities do not trust (403.16) or one expired or not yet valid (403.17). IIS default `None`.',
+    }),
+  },
+  'access: what a request must bring over TLS (IIS system.webServer/security/access).',
+);

@@ -15,7 +15,55 @@ export const BindingSchema = Type.Object(
       description:
         'IP:port:host. `*` or empty IP means all addresses; an empty host matches any Host header.',
     }),
-    sslFlags: UInt(0, 'TLS flags (SNI, central certificate store, ...).', 127),
+    sslFlags: UInt(
+      0,
+      'https: IIS binding flags, added together. 1 SNI (the certificate is chosen by the host name the client asks for), 2 central certificate store (the certificate is <centralCertProvider.certStoreLocation>/<host>.pfx or .pem), 4 disable HTTP/2, 8 disable OCSP stapling, 16 disable QUIC (w3pool serves no QUIC), 32 disable TLS 1.3, 64 disable legacy TLS (w3pool never offers TLS 1.0/1.1; with this flag the binding also refuses TLS 1.2). 0 is one certificate per IP:port.',
+      127,
+    ),
+    certificateFile: Type.Optional(
+      Type.String({
+        minLength: 1,
+        description:
+          'https: the certificate: a PEM file (the certificate, then its chain; may also hold the key) or a PKCS#12 file (.pfx/.p12). Relative to the config file. Reloaded when it changes.',
+      }),
+    ),
+    certificateKeyFile: Type.Optional(
+      Type.String({
+        minLength: 1,
+        description: "https: the PEM private key, when certificateFile doesn't hold it.",
+      }),
+    ),
+    certificatePassword: Type.Optional(
+      Type.String({ description: 'https: the password of a .pfx file or of an encrypted PEM key.' }),
+    ),
+    certificateHash: Type.Optional(
+      Type.String({
+        pattern: '^[0-9A-Fa-f]{40}$',
+        description:
+          "https: IIS's certificate thumbprint (SHA-1). Without a Windows certificate store, it names the file <httpSys.certificateStoreDirectory>/<certificateStoreName>/<HASH>.pfx or .pem, whose thumbprint must match.",
+      }),
+    ),
+    certificateStoreName: Type.Optional(
+      Type.String({
+        pattern: '^[A-Za-z0-9_.-]+$',
+        description:
+          "https: IIS's certificate store (`My`, `WebHosting`): the folder certificateHash is looked up in. Default My.",
+      }),
+    ),
+    clientCertificateAuthorities: Type.Optional(
+      Type.String({
+        minLength: 1,
+        description:
+          "https: PEM file of the authorities whose client certificates are trusted (netsh's CTL). Without it, Node's bundled roots. Only used when access@sslFlags asks for client certificates.",
+      }),
+    ),
+    ocspResponseFile: Type.Optional(
+      Type.String({
+        minLength: 1,
+        description:
+          'https: a DER OCSP response for the certificate, stapled to handshakes (unless sslFlags has 8). Kept fresh by an outside job, as with nginx ssl_stapling_file; reloaded when it changes.',
+      }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -139,6 +187,26 @@ export const HttpSysSchema = Section(
       4294967295,
       1048576,
     ),
+    certificateStoreDirectory: Str(
+      'certs',
+      "Where a binding's certificateHash is looked up: <directory>/<certificateStoreName>/<HASH>.pfx or .pem. w3pool's stand-in for the Windows certificate stores. Relative to the config file.",
+    ),
   },
-  'httpSys: http.sys registry parameters (error logging).',
+  'httpSys: http.sys registry parameters (error logging, certificate lookup).',
+);
+
+/**
+ * IIS's Centralized SSL Certificate Support, kept under its registry value names
+ * (HKLM\\SOFTWARE\\Microsoft\\IIS\\CentralCertProvider).
+ */
+export const CentralCertProviderSchema = Section(
+  {
+    enabled: Bool(false, 'Serve the bindings with sslFlags 2 from the central certificate store.'),
+    certStoreLocation: Str(
+      'certs/central',
+      'The folder of <host>.pfx or <host>.pem (+ <host>.key) files; `_.example.com.pfx` serves *.example.com. Relative to the config file.',
+    ),
+    privateKeyPassword: Type.Optional(Type.String({ description: 'The password of the .pfx files.' })),
+  },
+  'centralCertProvider: the central certificate store (one certificate file per host name).',
 );

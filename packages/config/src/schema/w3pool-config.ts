@@ -1,6 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { ApplicationPoolSchema } from './application-pool.js';
-import { HttpSysSchema, SiteSchema, WebLimitsSchema } from './site.js';
+import { CentralCertProviderSchema, HttpSysSchema, SiteSchema, WebLimitsSchema } from './site.js';
 import { WebServerSchema } from './web-server.js';
 
 /**
@@ -16,6 +16,7 @@ export const W3poolConfigSchema = Type.Object(
     sites: Type.Array(SiteSchema, { minItems: 1, description: 'Sites (system.applicationHost/sites).' }),
     webLimits: WebLimitsSchema,
     httpSys: HttpSysSchema,
+    centralCertProvider: CentralCertProviderSchema,
     webServer: WebServerSchema,
   },
   { additionalProperties: false },

@@ -11,6 +11,7 @@ import {
   UrlCompressionSchema,
 } from './response-modules.js';
 import {
+  AccessSchema,
   AuthenticationSchema,
   AuthorizationSchema,
   HeaderLimitsSchema,
@@ -141,7 +142,7 @@ export const WebServerSchema = Section(
           'Request body bytes pre-read and handed to the handler with the request.',
           2147483647,
         ),
-        maxRequestEntityAllowed: UInt(4294967295, 'Largest request body (403 above it).'),
+        maxRequestEntityAllowed: UInt(4294967295, 'Largest request body (413.0 above it).'),
         appConcurrentRequestLimit: UInt(5000, 'Requests executing at once per application (503.2 above it).'),
         frequentHitThreshold: UInt(
           2,
@@ -261,8 +262,9 @@ export const WebServerSchema = Section(
         isapiCgiRestriction: IsapiCgiRestrictionSchema,
         authentication: AuthenticationSchema,
         authorization: AuthorizationSchema,
+        access: AccessSchema,
       },
-      'security: what may run (isapiCgiRestriction), who the client is (authentication) and what it may request (authorization).',
+      'security: what may run (isapiCgiRestriction), who the client is (authentication), what it may request (authorization) and what it must bring over TLS (access).',
     ),
     globalModules: Type.Array(GlobalModuleSchema, {
       default: [],

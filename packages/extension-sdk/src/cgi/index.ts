@@ -2,3 +2,5 @@
 // extensions that run CGI programs or FastCGI responders: `@w3pool/extension-sdk/cgi`.
 export * from './response-head.js';
 export * from './response-kind.js';
+export * from './inherited-environment.js';
+export * from './tls-variables.js';

@@ -141,6 +141,13 @@ describe('buildCgiEnvironment (RFC 3875 section 4.1)', () => {
     expect(buildCgiEnvironment(request(), base)).not.toHaveProperty('HTTPS');
   });
 
+  it("passes the connection's TLS variables over https, as IIS does", () => {
+    const tls = { HTTPS_SERVER_SUBJECT: 'CN=www.example.test', HTTPS_KEYSIZE: '256', CERT_FLAGS: '1' };
+    const env = buildCgiEnvironment(request({ https: true, serverVariables: tls }), base);
+    expect(env).toMatchObject({ ...tls, SERVER_PORT_SECURE: '1' });
+    expect(buildCgiEnvironment(request({ serverVariables: tls }), base)).not.toHaveProperty('CERT_FLAGS');
+  });
+
   it('takes SERVER_NAME from a Host with an IPv6 address, without its port', () => {
     const headers = { host: '[::1]:8080' };
     expect(buildCgiEnvironment(request({ headers, serverVariables: NO_VARIABLES }), base).SERVER_NAME).toBe(

@@ -1,25 +1,11 @@
 import type { HandlerRequest } from '@w3pool/extension-sdk';
+import { inheritedEnvironment, TLS_SERVER_VARIABLES } from '@w3pool/extension-sdk/cgi';
 
 export type CgiEnvironment = Record<string, string>;
 
-/**
- * The variables a CGI program inherits from the worker: the few it needs to run at all (where programs
- * are, the locale, the time zone, a temporary directory), never the worker's whole environment, which
- * holds the worker's own settings (REDIS_URL, ...). Windows's IIS passes SystemRoot for the same reason.
- */
-const INHERITED = ['PATH', 'LANG', 'LANGUAGE', 'LC_ALL', 'LC_CTYPE', 'TZ', 'TMPDIR'] as const;
-
-const DEFAULT_PATH = '/usr/local/bin:/usr/bin:/bin';
-
-/** Made once when the mapping loads. */
+/** Made once when the mapping loads: what the program inherits from the worker (a short list, never all). */
 export function baseEnvironment(worker: NodeJS.ProcessEnv): CgiEnvironment {
-  const base: CgiEnvironment = {};
-  for (const name of INHERITED) {
-    const value = worker[name];
-    if (value !== undefined && value !== '') base[name] = value;
-  }
-  base.PATH ??= DEFAULT_PATH;
-  return base;
+  return inheritedEnvironment(worker);
 }
 
 /**
@@ -96,6 +82,9 @@ function requestVariables(request: HandlerRequest): CgiEnvironment {
   return env;
 }
 
+/** Over https: IIS's TLS variables, and SERVER_PORT_SECURE, which a CGI program has only then. */
+const TLS_VARIABLES = [...TLS_SERVER_VARIABLES, 'SERVER_PORT_SECURE'] as const;
+
 /** Not in RFC 3875, but set by every server PHP runs under; php-cgi needs REDIRECT_STATUS. */
 function phpVariables(request: HandlerRequest): CgiEnvironment {
   const env: CgiEnvironment = {
@@ -106,7 +95,13 @@ function phpVariables(request: HandlerRequest): CgiEnvironment {
     // php-cgi's cgi.force_redirect refuses to run unless a web server (not a user on a shell) started it.
     REDIRECT_STATUS: '200',
   };
-  if (request.serverVariable('HTTPS')?.toLowerCase() === 'on') env.HTTPS = 'on';
+  if (request.serverVariable('HTTPS')?.toLowerCase() === 'on') {
+    env.HTTPS = 'on';
+    for (const name of TLS_VARIABLES) {
+      const value = request.serverVariable(name);
+      if (value !== undefined) env[name] = value;
+    }
+  }
   return env;
 }
 

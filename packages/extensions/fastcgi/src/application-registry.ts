@@ -2,6 +2,7 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ExtensionLogger, WebServer } from '@w3pool/extension-sdk';
+import { inheritedEnvironment } from '@w3pool/extension-sdk/cgi';
 import type { FastCgiBackend } from './backend.js';
 import { ExternalServer, parseAddress } from './external-server.js';
 import { splitArguments } from './fastcgi-process.js';
@@ -124,13 +125,16 @@ function processRuns(pid: number): boolean {
 }
 
 /**
- * The processes' environment: the worker's (without w3pool's own variables), then the application's
- * environmentVariables. PHP_FCGI_MAX_REQUESTS follows instanceMaxRequests unless set, as IIS advises, so
+ * The processes' environment: the few variables a program needs from the worker's (never all of it: it
+ * holds REDIS_URL and the like, which a script could print), PHP's own configuration locations, then the
+ * application's environmentVariables, where anything else a program needs is configured, as in IIS. PHP_FCGI_MAX_REQUESTS follows instanceMaxRequests unless set, as IIS advises, so
  * php-cgi does not leave on its own before w3pool replaces it.
  */
+/** Where php-cgi finds php.ini and its scan directory, when the host sets them. */
+const PHP_CONFIGURATION = ['PHPRC', 'PHP_INI_SCAN_DIR'] as const;
+
 export function processEnvironment(app: FastCgiApplication, log: ExtensionLogger): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [name, value] of Object.entries(process.env)) if (!name.startsWith('W3POOL_')) env[name] = value;
+  const env: NodeJS.ProcessEnv = inheritedEnvironment(process.env, PHP_CONFIGURATION);
   env.PHP_FCGI_MAX_REQUESTS = String(app.instanceMaxRequests);
   // Only the loopback may talk to a process listening on TCP (php-cgi honours this list).
   if (app.protocol === 'Tcp') env.FCGI_WEB_SERVER_ADDRS = '127.0.0.1';

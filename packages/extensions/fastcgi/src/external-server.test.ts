@@ -102,6 +102,41 @@ describe('an external FastCGI server (php-fpm)', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
+  it('never hands a waiting request a connection it has just closed to free a child (a burst of 60)', async () => {
+    // More connections than children: an idle connection is closed while others wait in php-fpm's backlog,
+    // and the slot it frees goes to a queued request in the same tick. Before the fix that request took the
+    // closing connection (its 'close' event had not come yet) and failed: 500 'closed the connection'.
+    const { backend } = server({ maxInstances: 3, queueLength: 100 });
+    const run = async (n: number) =>
+      (await (await startScript(backend, 'index.php', `n=${n}`)).finish()).stdout;
+    const outputs = await Promise.all(Array.from({ length: 60 }, (_, n) => run(n)));
+    outputs.forEach((stdout, n) => expect(stdout).toContain(`"n": "${n}"`));
+  });
+
+  it('keeps its connections while requests run on the others: no connection per request under load', async () => {
+    // Two at a time on two children: each request that ends finds the other in flight. Closing an idle
+    // connection for that (it might wait in php-fpm's backlog) opened a connection per request.
+    const { backend } = server({ maxInstances: 2, queueLength: 100 });
+    const used = new Set<unknown>();
+    const counting = {
+      acquire: async (signal: AbortSignal) => {
+        const lease = await backend.acquire(signal);
+        used.add(lease.connection);
+        return lease;
+      },
+    };
+    const loop = async (from: number) => {
+      for (let n = from; n < from + 20; n += 1) {
+        const started = await startScript(counting, 'index.php', `n=${n}`);
+        expect((await started.finish()).stdout).toContain(`"n": "${n}"`);
+      }
+    };
+    await Promise.all([loop(0), loop(100)]);
+    // 2 when every request answers within STALLED_MS; a slow host may close one now and then. One per
+    // request (40) was the defect.
+    expect(used.size).toBeLessThanOrEqual(10);
+  });
+
   it('answers 502.3 when nothing listens at the address, with the default concurrency', async () => {
     const { backend, log } = server({ address: { path: '/nonexistent/php-fpm.sock' } });
     await expect(backend.acquire(signal())).rejects.toMatchObject({

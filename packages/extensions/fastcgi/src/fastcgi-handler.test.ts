@@ -165,6 +165,19 @@ describe('FastCgiModule', () => {
     expect([...params.keys()].filter((k) => k.startsWith('HTTP_'))).toEqual(['HTTP_HOST']);
   });
 
+  it("passes HTTPS on and the connection's TLS variables over https, as IIS's FastCGI module does", () => {
+    const tls = { HTTPS_SERVER_SUBJECT: 'CN=php.test', HTTPS_KEYSIZE: '256', CERT_SUBJECT: 'CN=alice' };
+    const over = (https: boolean) =>
+      new Map(fastCgiParams(fakeRequest({ url: '/index.php', https, serverVariables: tls })));
+    const params = over(true);
+    expect(params.get('HTTPS')).toBe('on');
+    expect(params.get('SERVER_PORT_SECURE')).toBe('1');
+    expect(Object.fromEntries([...params].filter(([name]) => name in tls))).toEqual(tls);
+    const plain = over(false);
+    expect(plain.get('HTTPS')).toBe('off');
+    expect(plain.has('CERT_SUBJECT')).toBe(false);
+  });
+
   it('posts a form body through STDIN', async () => {
     const { handler } = handlerFor(application());
     const data = 'x'.repeat(300_000);

@@ -1,3 +1,4 @@
+import { TLS_SERVER_VARIABLES } from '@w3pool/extension-sdk/cgi';
 import type { HandlerRequest } from '@w3pool/extension-sdk';
 
 // The FCGI_PARAMS of a request: the CGI/1.1 meta-variables (RFC 3875 section 4.1), what PHP needs on top
@@ -63,8 +64,10 @@ export function fastCgiParams(request: HandlerRequest): [string, string][] {
   }
   // php-cgi refuses to run without it (cgi.force_redirect): it proves a web server started the request.
   set('REDIRECT_STATUS', '200');
-  set('HTTPS', variable('HTTPS') ?? 'off');
+  const https = variable('HTTPS') ?? 'off';
+  set('HTTPS', https);
   for (const name of IIS_VARIABLES) set(name, variable(name));
+  if (https.toLowerCase() === 'on') for (const name of TLS_SERVER_VARIABLES) set(name, variable(name));
 
   const contentType = request.headers.get('content-type');
   if (contentType !== undefined) set('CONTENT_TYPE', contentType);

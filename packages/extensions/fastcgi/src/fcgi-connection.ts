@@ -74,10 +74,15 @@ export class FcgiConnection implements ExchangeTransport {
     });
   }
 
-  /** A request on this connection has had no record back yet: the server may not have accepted it. */
-  get awaitingServer(): boolean {
-    for (const exchange of this.exchanges.values()) if (!exchange.hasAnswered) return true;
-    return false;
+  /**
+   * How long the oldest request on this connection has waited for its first record (the server may not
+   * have accepted it yet); undefined when none waits.
+   */
+  awaitingServerMs(now = Date.now()): number | undefined {
+    let oldest: number | undefined;
+    for (const exchange of this.exchanges.values())
+      if (!exchange.hasAnswered) oldest = Math.min(oldest ?? Infinity, exchange.lastActivity);
+    return oldest === undefined ? undefined : now - oldest;
   }
 
   /** Requests running on this connection. */
@@ -90,7 +95,9 @@ export class FcgiConnection implements ExchangeTransport {
    * request was aborted on it (PHP reads a stray FCGI_ABORT_REQUEST as a malformed next request).
    */
   get reusable(): boolean {
-    return !this.isClosed && !this.broken;
+    // socket.destroyed as well as isClosed: the 'close' event that sets isClosed comes a tick after
+    // destroy(), and a request queued for a slot is handed a connection in that same tick.
+    return !this.isClosed && !this.broken && !this.socket.destroyed;
   }
 
   get closed(): boolean {

@@ -1,6 +1,13 @@
+import { execFile } from 'node:child_process';
+import { X509Certificate } from 'node:crypto';
 import { once } from 'node:events';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import type { PeerCertificate } from 'node:tls';
 import type { ServerResponse } from 'node:http';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { NodeAppRequest } from './incoming-message.js';
 import { RequestExchange, type ServeRequest } from './request-exchange.js';
 import {
@@ -84,6 +91,58 @@ describe('RequestExchange: the request', () => {
       res.end();
     });
     expect(encrypted).toBeUndefined();
+  });
+
+  describe('over https with a client certificate', () => {
+    let dir: string;
+    let pem: string;
+    beforeAll(async () => {
+      dir = await mkdtemp(join(tmpdir(), 'w3pool-node-app-cert-'));
+      const [cert, key] = [join(dir, 'alice.crt'), join(dir, 'alice.key')];
+      await promisify(execFile)('openssl', [
+        ...['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes'],
+        ...['-keyout', key, '-subj', '/O=Contoso/CN=alice', '-days', '2', '-out', cert],
+      ]);
+      pem = await readFile(cert, 'utf8');
+    });
+    afterAll(async () => {
+      if (dir) await rm(dir, { recursive: true, force: true });
+    });
+
+    const socketOf = async (serverVariables: Record<string, string>, https = true) => {
+      const { run } = setup({ https, serverVariables });
+      let seen: { authorized: unknown; peer: PeerCertificate | Record<string, never> | undefined } = {
+        authorized: 'unset',
+        peer: undefined,
+      };
+      await run((req, res) => {
+        const socket = req.socket as unknown as {
+          authorized?: boolean;
+          getPeerCertificate(): PeerCertificate | Record<string, never> | undefined;
+        };
+        seen = { authorized: socket.authorized, peer: socket.getPeerCertificate() };
+        res.end();
+      });
+      return seen;
+    };
+
+    it('reads as TLSSocket: authorized, and getPeerCertificate() from SSL_CLIENT_CERT', async () => {
+      const { authorized, peer } = await socketOf({ SSL_CLIENT_CERT: pem, CERT_FLAGS: '1' });
+      expect(authorized).toBe(true);
+      expect(peer).toMatchObject({
+        subject: { O: 'Contoso', CN: 'alice' },
+        fingerprint256: new X509Certificate(pem).fingerprint256,
+      });
+    });
+
+    it('is not authorized for a certificate of an untrusted issuer, or none; and is a plain socket over HTTP', async () => {
+      expect((await socketOf({ SSL_CLIENT_CERT: pem, CERT_FLAGS: '3' })).authorized).toBe(false);
+      expect(await socketOf({ SSL_CLIENT_CERT: '', CERT_FLAGS: '0' })).toEqual({
+        authorized: false,
+        peer: {},
+      });
+      expect(await socketOf({}, false)).toEqual({ authorized: undefined, peer: undefined });
+    });
   });
 
   it('ends a request without a body at once, without asking the SDK for one', async () => {

@@ -7,6 +7,7 @@ import {
 } from '@w3pool/extension-sdk';
 import { createIncomingMessage, type NodeAppContext, type NodeAppRequest } from './incoming-message.js';
 import type { ResponseHead } from './response-head.js';
+import { clientCertificateView } from './peer-certificate.js';
 import { RequestSocket } from './request-socket.js';
 import { createServerResponse } from './server-response.js';
 
@@ -47,6 +48,7 @@ export class RequestExchange {
         localAddress: request.localAddress,
         localPort: request.localPort,
         encrypted: https,
+        ...(https ? { clientCertificate: clientCertificateView(request) } : {}),
       },
       { head: (head) => this.head(head), write: (chunk) => response.write(chunk) },
     );

@@ -1,5 +1,6 @@
 import { Duplex } from 'node:stream';
 import { ChunkedDecoder } from './chunked-decoder.js';
+import type { ClientCertificateView } from './peer-certificate.js';
 import { parseResponseHead, type ResponseHead } from './response-head.js';
 
 /** Where the client is and which address it reached (REMOTE_ADDR, LOCAL_ADDR, ...). */
@@ -10,6 +11,8 @@ export interface SocketAddresses {
   localPort: number;
   /** HTTPS: Express's req.protocol and req.secure read `socket.encrypted`. */
   encrypted: boolean;
+  /** Over https: the client certificate, as TLSSocket's authorized and getPeerCertificate() give it. */
+  clientCertificate?: ClientCertificateView;
 }
 
 /** Where the response that Node's ServerResponse writes goes: the SDK's HandlerResponse, through the handler. */
@@ -43,6 +46,8 @@ export class RequestSocket extends Duplex {
   readonly localAddress: string;
   readonly localPort: number;
   readonly encrypted: true | undefined;
+  /** TLSSocket.authorized; undefined over plain HTTP, as on a net.Socket. */
+  readonly authorized: boolean | undefined;
   /** Set by ServerResponse.assignSocket(). */
   declare _httpMessage: WritingMessage | null | undefined;
 
@@ -62,6 +67,15 @@ export class RequestSocket extends Duplex {
     this.localAddress = addresses.localAddress;
     this.localPort = addresses.localPort;
     this.encrypted = addresses.encrypted ? true : undefined;
+    this.certificate = addresses.clientCertificate;
+    this.authorized = this.certificate?.authorized;
+  }
+
+  private readonly certificate: ClientCertificateView | undefined;
+
+  /** TLSSocket.getPeerCertificate(): `{}` without a client certificate; undefined over plain HTTP. */
+  getPeerCertificate(): ReturnType<ClientCertificateView['getPeerCertificate']> | undefined {
+    return this.certificate?.getPeerCertificate();
   }
 
   /** The trailers the application added (addTrailers), once its response ended. */

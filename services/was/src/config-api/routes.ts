@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
-import { ConfigError } from '@w3pool/config';
+import { ApplicationPoolSchema, ConfigError, W3poolConfigSchema } from '@w3pool/config';
 import { W3poolError, errorCatalogue, type ErrorCode } from '@w3pool/protocol';
 import { clientErrorOf } from '../security/body-limits.js';
 import type { ChangeResult, LiveConfig } from './live-config.js';
@@ -67,6 +67,11 @@ export function configRoutes(http: FastifyInstance, live: LiveConfig): void {
       await live.change(() => request.body, { ifMatch: ifMatch(request.headers), required: true }),
     ),
   );
+
+  // The configuration's JSON Schema, with IIS's default and a description for every setting: what an
+  // editor shows beside each field (the dashboard's pool editor reads the pool's part).
+  http.get('/api/config/schema', () => Promise.resolve(W3poolConfigSchema));
+  http.get('/api/config/schema/apppools', () => Promise.resolve(ApplicationPoolSchema));
 
   http.get('/api/config/history', async () => ({ versions: await live.history.list() }));
   http.post<{ Params: { version: string } }>(

@@ -3,6 +3,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Redis } from 'ioredis';
 import { EVENTS_STREAM, W3poolError } from '@w3pool/protocol';
 import type { WasHttp } from '../was-http.js';
+import type { LiveStats, StatsTick } from '../views/live-stats.js';
 import type { EventHub } from './event-hub.js';
 import { isAfter, isStreamId, toEvent, type StreamEvent } from './stream-id.js';
 
@@ -12,6 +13,12 @@ export const MAX_EVENT_STREAMS = 32;
 const HEARTBEAT_MS = 15_000;
 /** At most this many missed entries are replayed for a Last-Event-ID (the stream keeps about 10,000). */
 const MAX_BACKLOG = 1_000;
+
+/** True when the client asks for the live figures too (`?stats=1`): the dashboard's one connection. */
+export function wantsStats(request: FastifyRequest): boolean {
+  const { stats } = (request.query ?? {}) as { stats?: unknown };
+  return stats === '1' || stats === 'true';
+}
 
 /** True when the client asks for the live stream rather than the list. */
 export function wantsEventStream(request: FastifyRequest): boolean {
@@ -29,6 +36,7 @@ export class EventStreams {
   constructor(
     private readonly redis: Redis,
     private readonly hub: EventHub,
+    private readonly stats?: LiveStats,
   ) {}
 
   /** Ends every stream, so that fastify's close does not wait on them forever. */
@@ -81,17 +89,31 @@ export class EventStreams {
     for (const event of backlog) send(event);
     for (const event of early) send(event);
     deliver = send;
+    const unsubscribeStats = this.stats && wantsStats(request) ? streamStatsTo(raw, this.stats) : () => {};
     const heartbeat = setInterval(() => raw.write(`: heartbeat ${Date.now()}\n\n`), HEARTBEAT_MS);
     heartbeat.unref();
     const end = () => {
       if (!this.open.delete(end)) return;
       clearInterval(heartbeat);
       unsubscribe();
+      unsubscribeStats();
       raw.end();
     };
     this.open.add(end);
     raw.on('close', end);
   }
+}
+
+/**
+ * `?stats=1`: first `event: History` (the last 15 minutes and the latest snapshot, so a chart opened or
+ * reconnected now is whole), then `event: Stats` at every sample. Neither carries an `id:`, so the
+ * Last-Event-ID a client resumes from stays that of the event log, which alone can be replayed.
+ */
+function streamStatsTo(raw: ServerResponse, stats: LiveStats): () => void {
+  raw.write(
+    `event: History\ndata: ${JSON.stringify({ ...stats.history(), snapshot: stats.latest() ?? null })}\n\n`,
+  );
+  return stats.subscribe((tick: StatsTick) => raw.write(`event: Stats\ndata: ${JSON.stringify(tick)}\n\n`));
 }
 
 function writeEvent(raw: ServerResponse, event: StreamEvent): void {

@@ -28,6 +28,18 @@ export function poolMetrics(s: () => RuntimeSnapshot): ScrapedMetric[] {
       'counter',
       () => s().pools.map((p) => ({ labels: { pool: p.name }, value: p.RejectedRequests })),
     ),
+    new ScrapedMetric(
+      'w3pool_pool_queue_abandoned_requests_total',
+      'Requests whose listener had gone, with their clients (a listener killed or restarted), by outcome: skipped (never run), aborted (run, stopped at the first reply), expired (past the queue deadline); since Redis last started.',
+      'counter',
+      () =>
+        s().pools.flatMap((p) =>
+          Object.entries(p.AbandonedRequests).map(([outcome, value]) => ({
+            labels: { pool: p.name, outcome },
+            value,
+          })),
+        ),
+    ),
     poolGauge(
       'w3pool_pool_queue_length_limit',
       "The pool queue's configured queueLength.",

@@ -36,6 +36,7 @@ function snapshot(): RuntimeSnapshot {
         MaxQueueItemAge: 1500,
         ArrivalRate: 2.4,
         RejectedRequests: 2,
+        AbandonedRequests: { skipped: 5, aborted: 2, expired: 0 },
         consumers: 1,
         requestsInFlight: 1,
       },
@@ -48,6 +49,7 @@ function snapshot(): RuntimeSnapshot {
         MaxQueueItemAge: 0,
         ArrivalRate: 0,
         RejectedRequests: 0,
+        AbandonedRequests: { skipped: 0, aborted: 0, expired: 0 },
         consumers: 0,
         requestsInFlight: 0,
       },
@@ -131,6 +133,9 @@ describe('the w3pool_* collectors', () => {
     expect(valueOf(text, 'w3pool_pool_queue_max_item_age_seconds{pool="DefaultAppPool"}')).toBe(1.5);
     expect(valueOf(text, 'w3pool_pool_queue_arrival_rate_per_second{pool="DefaultAppPool"}')).toBe(2.4);
     expect(valueOf(text, 'w3pool_pool_queue_rejected_requests_total{pool="DefaultAppPool"}')).toBe(2);
+    expect(
+      valueOf(text, 'w3pool_pool_queue_abandoned_requests_total{pool="DefaultAppPool",outcome="skipped"}'),
+    ).toBe(5);
     expect(valueOf(text, 'w3pool_pool_started{pool="DefaultAppPool",reason=""}')).toBe(1);
     expect(valueOf(text, 'w3pool_pool_started{pool="Reports",reason="RapidFail"}')).toBe(0);
   });

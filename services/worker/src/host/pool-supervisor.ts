@@ -100,9 +100,17 @@ export class PoolSupervisor {
     this.spawn();
   }
 
-  /** Start a worker when requests wait and none serves: demand notices can race with a state change. */
+  /**
+   * Start a worker when requests wait in the queue and the pool has room for one more: the safety net
+   * when none serves (demand notices can race with a state change), and how a web garden grows under
+   * OnDemand. The queue publishes demand only while nobody consumes it, so once one worker serves, a
+   * backlog seen at a tick is what starts the next, up to maxProcesses, as IIS starts a garden's
+   * processes as requests arrive.
+   */
   async demandIfWaiting(): Promise<void> {
-    if (this.workers.length + this.reserved > 0 || this.stopped || this.closing) return;
+    if (this.stopped || this.closing) return;
+    if (this.workers.length + this.reserved >= this.pool.processModel.maxProcesses) return;
+    if (this.workers.some((w) => w.state === 'Starting')) return;
     if ((await this.deps.waiting().catch(() => 0)) > 0) this.demand();
   }
 

@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import type { HandlerMapping } from '@w3pool/config';
-import { checkAccess, checkRestriction, parseAccessPolicy, preConditionMet } from './access-checks.js';
+import { parseAccessSslFlags, type HandlerMapping } from '@w3pool/config';
+import type { ClientCertificate, RequestTls } from '@w3pool/protocol';
+import {
+  checkAccess,
+  checkRestriction,
+  checkSslAccess,
+  parseAccessPolicy,
+  preConditionMet,
+} from './access-checks.js';
 
 const mapping = (over: Partial<HandlerMapping>): HandlerMapping => ({
   name: 'm',
@@ -95,5 +102,88 @@ describe('preConditionMet', () => {
     expect(preConditionMet('runtimeVersionv4.0', pool)).toBe(true);
     expect(preConditionMet('runtimeVersionv2.0', pool)).toBe(false);
     expect(preConditionMet('', pool)).toBe(true);
+  });
+});
+
+describe('checkSslAccess', () => {
+  const now = Date.UTC(2026, 5, 1);
+  const certificate = (over: Partial<ClientCertificate> = {}): ClientCertificate => ({
+    subject: 'CN=alice',
+    issuer: 'CN=Test CA',
+    serialNumber: '01',
+    validFrom: Date.UTC(2026, 0, 1),
+    validTo: Date.UTC(2027, 0, 1),
+    fingerprint256: 'ab'.repeat(32),
+    authorized: true,
+    authorizationError: '',
+    der: '',
+    ...over,
+  });
+  const tls = (over: Partial<RequestTls> = {}): RequestTls => ({
+    protocol: 'TLSv1.3',
+    cipher: 'TLS_AES_256_GCM_SHA384',
+    keySize: 256,
+    secretKeySize: 256,
+    serverSubject: 'CN=localhost',
+    serverIssuer: 'CN=localhost',
+    ...over,
+  });
+  const check = (flags: string, connection: RequestTls | undefined) => () =>
+    checkSslAccess(parseAccessSslFlags(flags), connection, now);
+  const refused = (substatus: number, code: string): unknown =>
+    expect.objectContaining({ status: 403, substatus, code });
+
+  it('lets everything through with None', () => {
+    expect(check('None', undefined)).not.toThrow();
+    expect(check('None', tls({ keySize: 56 }))).not.toThrow();
+  });
+
+  it('refuses plain HTTP with 403.4 under Ssl or Ssl128', () => {
+    expect(check('Ssl', undefined)).toThrow(refused(4, 'WORKER_SSL_REQUIRED'));
+    expect(check('Ssl128', undefined)).toThrow(refused(4, 'WORKER_SSL_REQUIRED'));
+    expect(check('Ssl', tls())).not.toThrow();
+  });
+
+  it('refuses a key under 128 bits with 403.5 under Ssl128 only', () => {
+    const weak = tls({ cipher: 'EXP-RC4-MD5', keySize: 40 });
+    expect(check('Ssl, Ssl128', weak)).toThrow(refused(5, 'WORKER_SSL_128_REQUIRED'));
+    expect(check('Ssl', weak)).not.toThrow();
+    expect(check('Ssl, Ssl128', tls({ cipher: 'TLS_AES_128_GCM_SHA256', keySize: 128 }))).not.toThrow();
+  });
+
+  it('refuses a request without a client certificate with 403.7 under SslRequireCert, not SslNegotiateCert', () => {
+    expect(check('Ssl, SslNegotiateCert, SslRequireCert', tls())).toThrow(
+      refused(7, 'WORKER_CLIENT_CERTIFICATE_REQUIRED'),
+    );
+    expect(check('SslRequireCert', undefined)).toThrow(refused(7, 'WORKER_CLIENT_CERTIFICATE_REQUIRED'));
+    expect(check('Ssl, SslNegotiateCert', tls())).not.toThrow();
+    expect(check('SslRequireCert', tls({ clientCertificate: certificate() }))).not.toThrow();
+  });
+
+  it('refuses an untrusted certificate with 403.16, and takes it under SslNegotiateCert alone', () => {
+    const selfSigned = tls({
+      clientCertificate: certificate({
+        authorized: false,
+        authorizationError: 'DEPTH_ZERO_SELF_SIGNED_CERT',
+      }),
+    });
+    expect(check('SslNegotiateCert, SslRequireCert', selfSigned)).toThrow(
+      refused(16, 'WORKER_CLIENT_CERTIFICATE_UNTRUSTED'),
+    );
+    expect(check('SslNegotiateCert', selfSigned)).not.toThrow();
+  });
+
+  it('refuses an expired or not yet valid certificate with 403.17, by the handshake or by the clock', () => {
+    const verdict = (authorizationError: string) =>
+      tls({ clientCertificate: certificate({ authorized: false, authorizationError }) });
+    expect(check('SslRequireCert', verdict('CERT_HAS_EXPIRED'))).toThrow(
+      refused(17, 'WORKER_CLIENT_CERTIFICATE_EXPIRED'),
+    );
+    expect(check('SslRequireCert', verdict('CERT_NOT_YET_VALID'))).toThrow(
+      refused(17, 'WORKER_CLIENT_CERTIFICATE_EXPIRED'),
+    );
+    // Trusted at the handshake, but the connection outlived it.
+    const lapsed = tls({ clientCertificate: certificate({ validTo: now - 1 }) });
+    expect(check('SslRequireCert', lapsed)).toThrow(refused(17, 'WORKER_CLIENT_CERTIFICATE_EXPIRED'));
   });
 });

@@ -1,9 +1,11 @@
-import type { ApplicationPool, HandlerMapping, IsapiCgiRestriction } from '@w3pool/config';
-import { W3poolError } from '@w3pool/protocol';
+import type { AccessSslFlags, ApplicationPool, HandlerMapping, IsapiCgiRestriction } from '@w3pool/config';
+import { W3poolError, type RequestTls } from '@w3pool/protocol';
+import { VALIDITY_ERRORS } from './tls-variables.js';
 
 // The checks IIS makes between choosing a handler mapping and running it: the mapping's preCondition
 // (does it apply to this pool at all), requireAccess against handlers@accessPolicy (403.1/403.2/403.3),
-// and the ISAPI and CGI Restriction list (404.2).
+// and the ISAPI and CGI Restriction list (404.2); and before any of them, security/access@sslFlags
+// (403.4, 403.5, 403.7, 403.16, 403.17).
 
 /**
  * Whether a mapping's preCondition holds in this pool. A mapping whose preCondition fails is left out of
@@ -101,4 +103,35 @@ function cgiProgram(scriptProcessor: string): string {
 
 function samePath(listed: string, program: string): boolean {
   return listed.trim().replace(/^"|"$/g, '') === program;
+}
+
+/** Ssl128: the cipher's key must have this many bits at least. */
+const STRONG_KEY_BITS = 128;
+
+/**
+ * security/access@sslFlags against the request's TLS connection, as IIS checks it before authenticating:
+ * Ssl (or Ssl128) refuses plain HTTP with 403.4, Ssl128 a weaker cipher with 403.5; SslRequireCert refuses
+ * a request without a client certificate (403.7), with one its authorities do not trust (403.16) or one
+ * outside its validity dates (403.17) — by OpenSSL's verdict at the handshake, or by `now` on a
+ * connection that outlived the certificate. SslNegotiateCert alone asks for a certificate and takes any.
+ */
+export function checkSslAccess(flags: AccessSslFlags, tls: RequestTls | undefined, now = Date.now()): void {
+  if (!tls) {
+    if (flags.ssl || flags.ssl128) throw new W3poolError('WORKER_SSL_REQUIRED');
+    if (flags.requireCert) throw new W3poolError('WORKER_CLIENT_CERTIFICATE_REQUIRED', 'over plain HTTP');
+    return;
+  }
+  if (flags.ssl128 && tls.keySize < STRONG_KEY_BITS) {
+    throw new W3poolError('WORKER_SSL_128_REQUIRED', `${tls.cipher}: ${tls.keySize}-bit key`);
+  }
+  if (!flags.requireCert) return;
+  const client = tls.clientCertificate;
+  if (!client) throw new W3poolError('WORKER_CLIENT_CERTIFICATE_REQUIRED');
+  if (!client.authorized && !VALIDITY_ERRORS.has(client.authorizationError)) {
+    throw new W3poolError('WORKER_CLIENT_CERTIFICATE_UNTRUSTED', client.authorizationError);
+  }
+  if (!client.authorized || now < client.validFrom || now > client.validTo) {
+    const span = `valid ${new Date(client.validFrom).toISOString()} to ${new Date(client.validTo).toISOString()}`;
+    throw new W3poolError('WORKER_CLIENT_CERTIFICATE_EXPIRED', span);
+  }
 }

@@ -1,7 +1,7 @@
 import { pino } from 'pino';
 import { argument, stopOnSignals } from '@w3pool/runtime';
 import { workerIdFactory } from '../worker-id.js';
-import { buildWorker } from './app.js';
+import { buildWorker, type WorkerService } from './app.js';
 import { HostLink } from './host-link.js';
 
 // w3wp: one worker process of one application pool, started and supervised by its pool host
@@ -20,38 +20,44 @@ if (!pool) {
   process.exit(2);
 }
 
-// A host that dies while this worker is still starting (waiting for the configuration, say, from a Redis
-// that is gone too) leaves nobody to supervise it or to kill it at startupTimeLimit: it must not linger.
+// Stopping drains: requests in flight finish, then the extensions terminate. The host asks over IPC; a
+// signal does the same; a host that vanished leaves nobody to supervise this process, so it stops too.
+let worker: WorkerService | undefined;
 let started = false;
+let stopping: Promise<void> | undefined;
+const stop = (why: string): Promise<void> => {
+  stopping ??= (async () => {
+    log.info({ why, started }, 'stopping');
+    await worker?.close();
+  })();
+  return stopping;
+};
+const stopAndExit = (why: string, code: number) => void stop(why).finally(() => process.exit(code));
+
+// Registered before anything starts: a host can die while this worker is still starting (its domains
+// loading, some of them already taking requests). Exiting on the spot would strand what those domains
+// took, with nobody left to settle it; so a worker without a host stops as it would on a stop command,
+// retiring whatever domains it has (a domain still loading stops taking before it ever serves), and never
+// lingers past a hard limit.
 host.onHostGone(() => {
-  if (started) return;
-  log.warn('the pool host went away before this worker was ready; exiting');
-  process.exit(1);
+  setTimeout(() => process.exit(1), ORPHAN_EXIT_MS).unref();
+  stopAndExit('host gone', started ? 0 : 1);
 });
+host.onStop(() => stopAndExit('host asked', 0));
+stopOnSignals(() => stop('signal'), log);
 
 try {
-  const worker = await buildWorker({ redisUrl, pool, workerId, log, host });
-  await worker.start();
-  started = true;
-  // Stopping drains: requests in flight finish, then the extensions terminate. The host asks over IPC;
-  // a signal does the same; a host that vanished leaves nobody to supervise this process, so it stops too.
-  let stopping: Promise<void> | undefined;
-  const stop = (why: string): Promise<void> => {
-    stopping ??= (async () => {
-      log.info({ why }, 'stopping');
-      await worker.close();
-    })();
-    return stopping;
-  };
-  const stopAndExit = (why: string) => void stop(why).finally(() => process.exit(0));
-  host.onStop(() => stopAndExit('host asked'));
-  host.onHostGone(() => {
-    // Nobody supervises this process any more: drain, but never linger past a hard limit.
-    setTimeout(() => process.exit(1), ORPHAN_EXIT_MS);
-    stopAndExit('host gone');
-  });
-  stopOnSignals(() => stop('signal'), log);
+  worker = await buildWorker({ redisUrl, pool, workerId, log, host });
+  // A host that went away while the configuration was awaited: stop() already ran without this worker.
+  if (stopping) await worker.close();
+  else {
+    await worker.start();
+    started = true;
+  }
 } catch (error) {
-  log.fatal({ err: error }, 'worker failed to start');
-  process.exit(1);
+  if (stopping) await stopping;
+  else {
+    log.fatal({ err: error }, 'worker failed to start');
+    process.exit(1);
+  }
 }

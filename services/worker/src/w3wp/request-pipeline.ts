@@ -1,4 +1,10 @@
-import { effectiveWebServer, type W3poolConfig, type WebServer } from '@w3pool/config';
+import {
+  effectiveWebServer,
+  parseAccessSslFlags,
+  type AccessSslFlags,
+  type W3poolConfig,
+  type WebServer,
+} from '@w3pool/config';
 import {
   PIPELINE_STAGES,
   type BackgroundJobs,
@@ -13,6 +19,7 @@ import { W3poolError, type RequestJob } from '@w3pool/protocol';
 import {
   checkAccess,
   checkRestriction,
+  checkSslAccess,
   parseAccessPolicy,
   preConditionMet,
   type AccessPolicy,
@@ -56,6 +63,9 @@ export class RequestPipeline implements PipelineServices {
   readonly contentTypeOf: (file: string) => string | undefined;
   private readonly mappings: CompiledMappings;
   private readonly accessPolicy: AccessPolicy;
+  private readonly sslFlags: AccessSslFlags;
+  /** Whether access@sslFlags restricts this application at all: its responses then stay out of the listener's cache. */
+  private readonly sslRestricted: boolean;
   private readonly app: RequestApplication;
   private readonly paths: CompiledPaths;
   private inFlight = 0;
@@ -80,6 +90,8 @@ export class RequestPipeline implements PipelineServices {
       (m) => !pool || preConditionMet(m.mapping.preCondition, pool),
     );
     this.accessPolicy = parseAccessPolicy(webServer.handlers.accessPolicy);
+    this.sslFlags = parseAccessSslFlags(webServer.security.access.sslFlags);
+    this.sslRestricted = Object.values(this.sslFlags).some(Boolean);
     this.notifiesSendResponse = (subscribers.SendResponse?.length ?? 0) > 0;
     this.contentTypeOf = createMimeLookup(webServer.staticContent.mimeMap);
     this.paths = sitePaths.find((p) => p.appPrefix === (app.path === '/' ? '' : app.path))!;
@@ -190,6 +202,9 @@ export class RequestPipeline implements PipelineServices {
     try {
       if (await this.offline(state)) return;
       if (this.moduleError) throw new W3poolError('WORKER_MODULE_LOAD_FAILED', this.moduleError);
+      // IIS refuses a request that does not meet access@sslFlags before any module authenticates it.
+      checkSslAccess(this.sslFlags, job.tls);
+      if (this.sslRestricted) response.listenerCacheable = false;
       for (const stage of PIPELINE_STAGES) {
         if (stage === 'LogRequest') break;
         if (stage === 'MapRequestHandler') await this.mapHandler(state);

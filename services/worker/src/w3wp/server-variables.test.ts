@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { RequestJob } from '@w3pool/protocol';
+import type { ClientCertificate, RequestJob, RequestTls } from '@w3pool/protocol';
 import { handlerHeaders } from './request-headers.js';
 import { serverVariable, type VariableSources } from './server-variables.js';
 
@@ -90,5 +90,80 @@ describe('serverVariable', () => {
     expect(v('ALL_HTTP')).toContain('HTTP_HOST:shop.example:8080\n');
     expect(v('ALL_RAW')).toContain('X-Forwarded-For: 10.0.0.1\r\n');
     expect(v('NO_SUCH_VARIABLE')).toBeUndefined();
+  });
+});
+
+describe('serverVariable over TLS', () => {
+  const tls: RequestTls = {
+    protocol: 'TLSv1.3',
+    cipher: 'TLS_AES_256_GCM_SHA384',
+    keySize: 256,
+    secretKeySize: 2048,
+    serverSubject: 'C=US, O=Contoso, CN=www.contoso.com',
+    serverIssuer: 'C=US, O=Contoso, CN=Contoso CA',
+  };
+  const client: ClientCertificate = {
+    subject: 'C=US, O=Contoso, CN=alice',
+    issuer: 'C=US, O=Contoso, CN=Contoso CA',
+    serialNumber: '04-67-F3-02',
+    validFrom: Date.UTC(2026, 0, 1),
+    validTo: Date.UTC(2027, 0, 1),
+    fingerprint256: 'ab'.repeat(32),
+    authorized: true,
+    authorizationError: '',
+    der: 'A'.repeat(100),
+  };
+  const over = (connection: RequestTls | undefined, name: string) =>
+    serverVariable({ ...job, tls: connection }, sources(), name);
+
+  it('reports the connection: HTTPS on, port secure, key sizes, the server certificate, SChannel’s ids', () => {
+    expect(over(tls, 'HTTPS')).toBe('on');
+    expect(over(tls, 'SERVER_PORT_SECURE')).toBe('1');
+    expect(over(tls, 'HTTPS_KEYSIZE')).toBe('256');
+    expect(over(tls, 'CERT_KEYSIZE')).toBe('256');
+    expect(over(tls, 'HTTPS_SECRETKEYSIZE')).toBe('2048');
+    expect(over(tls, 'CERT_SECRETKEYSIZE')).toBe('2048');
+    expect(over(tls, 'HTTPS_SERVER_SUBJECT')).toBe('C=US, O=Contoso, CN=www.contoso.com');
+    expect(over(tls, 'CERT_SERVER_SUBJECT')).toBe('C=US, O=Contoso, CN=www.contoso.com');
+    expect(over(tls, 'HTTPS_SERVER_ISSUER')).toBe('C=US, O=Contoso, CN=Contoso CA');
+    expect(over(tls, 'CERT_SERVER_ISSUER')).toBe('C=US, O=Contoso, CN=Contoso CA');
+    expect(over(tls, 'CRYPT_PROTOCOL')).toBe('1000');
+    expect(over({ ...tls, protocol: 'TLSv1.2' }, 'CRYPT_PROTOCOL')).toBe('400');
+    expect(over(tls, 'CRYPT_CIPHER_ALG_ID')).toBe('6610');
+    expect(over(tls, 'CRYPT_HASH_ALG_ID')).toBe('800d');
+    expect(over(tls, 'CRYPT_KEYEXCHANGE_ALG_ID')).toBe('ae06');
+  });
+
+  it('has no client certificate variables without one, and CERT_FLAGS 0', () => {
+    expect(over(tls, 'CERT_FLAGS')).toBe('0');
+    expect(over(tls, 'CERT_SUBJECT')).toBe('');
+    expect(over(tls, 'CERT_COOKIE')).toBe('');
+    expect(over(tls, 'SSL_CLIENT_CERT')).toBe('');
+  });
+
+  it('describes the client certificate, with CERT_FLAGS bit 1 when its authority is not trusted', () => {
+    const trusted = { ...tls, clientCertificate: client };
+    expect(over(trusted, 'CERT_FLAGS')).toBe('1');
+    expect(over(trusted, 'CERT_SUBJECT')).toBe('C=US, O=Contoso, CN=alice');
+    expect(over(trusted, 'CERT_ISSUER')).toBe('C=US, O=Contoso, CN=Contoso CA');
+    expect(over(trusted, 'CERT_SERIALNUMBER')).toBe('04-67-F3-02');
+    expect(over(trusted, 'CERT_COOKIE')).toBe('ab'.repeat(32));
+    expect(over(trusted, 'SSL_CLIENT_CERT')).toBe(
+      `-----BEGIN CERTIFICATE-----\n${'A'.repeat(64)}\n${'A'.repeat(36)}\n-----END CERTIFICATE-----\n`,
+    );
+    const untrusted = (authorizationError: string) => ({
+      ...tls,
+      clientCertificate: { ...client, authorized: false, authorizationError },
+    });
+    expect(over(untrusted('DEPTH_ZERO_SELF_SIGNED_CERT'), 'CERT_FLAGS')).toBe('3');
+    // An expired certificate's issuer may well be trusted: bit 1 is about the issuer only.
+    expect(over(untrusted('CERT_HAS_EXPIRED'), 'CERT_FLAGS')).toBe('1');
+  });
+
+  it('leaves them all empty over plain HTTP, with HTTPS off', () => {
+    expect(over(undefined, 'HTTPS')).toBe('off');
+    expect(over(undefined, 'SERVER_PORT_SECURE')).toBe('0');
+    for (const name of ['HTTPS_KEYSIZE', 'CERT_FLAGS', 'CERT_SUBJECT', 'CRYPT_PROTOCOL', 'cert_cookie'])
+      expect(over(undefined, name)).toBe('');
   });
 });

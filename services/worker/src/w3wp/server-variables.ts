@@ -1,5 +1,6 @@
 import type { RequestUser } from '@w3pool/extension-sdk';
 import type { RequestJob } from '@w3pool/protocol';
+import { tlsVariable } from './tls-variables.js';
 
 /** SERVER_SOFTWARE, as IIS answers `Microsoft-IIS/10.0`. */
 export const SERVER_SOFTWARE = 'w3pool/0.1';
@@ -20,27 +21,6 @@ export interface VariableSources {
   user: RequestUser;
   mapPath(url: string): string | undefined;
 }
-
-/** IIS's certificate and TLS variables: empty over plain HTTP, as IIS reports them. */
-const TLS_VARIABLES = new Set([
-  'CERT_COOKIE',
-  'CERT_FLAGS',
-  'CERT_ISSUER',
-  'CERT_KEYSIZE',
-  'CERT_SECRETKEYSIZE',
-  'CERT_SERIALNUMBER',
-  'CERT_SERVER_ISSUER',
-  'CERT_SERVER_SUBJECT',
-  'CERT_SUBJECT',
-  'HTTPS_KEYSIZE',
-  'HTTPS_SECRETKEYSIZE',
-  'HTTPS_SERVER_ISSUER',
-  'HTTPS_SERVER_SUBJECT',
-  'CRYPT_CIPHER_ALG_ID',
-  'CRYPT_HASH_ALG_ID',
-  'CRYPT_KEYEXCHANGE_ALG_ID',
-  'CRYPT_PROTOCOL',
-]);
 
 type Variable = (job: RequestJob, s: VariableSources) => string;
 
@@ -78,8 +58,8 @@ const VARIABLES: Readonly<Record<string, Variable>> = {
   CONTENT_TYPE: (_job, s) => s.headers.get('content-type') ?? '',
   DOCUMENT_ROOT: (_job, s) => s.appRoot,
   GATEWAY_INTERFACE: () => 'CGI/1.1',
-  HTTPS: () => 'off',
-  SERVER_PORT_SECURE: () => '0',
+  HTTPS: (job) => (job.tls ? 'on' : 'off'),
+  SERVER_PORT_SECURE: (job) => (job.tls ? '1' : '0'),
   HTTP_METHOD: method,
   REQUEST_METHOD: method,
   HTTP_URL: rawUrl,
@@ -122,7 +102,7 @@ export function serverVariable(job: RequestJob, s: VariableSources, name: string
   const variable = VARIABLES[key];
   if (variable) return variable(job, s);
   if (key.startsWith('HTTP_')) return s.headers.get(key.slice(5).toLowerCase().replaceAll('_', '-'));
-  return TLS_VARIABLES.has(key) ? '' : undefined;
+  return tlsVariable(job, key);
 }
 
 /** The host name of a Host header: without the port, and without the brackets of an IPv6 literal. */

@@ -71,6 +71,11 @@ export class StreamingResponse implements HandlerResponse {
   kernelCache: KernelCachePolicy | undefined;
   /** Set when the final message carried a cacheable response. */
   cachedFor: number | undefined;
+  /**
+   * False where the listener must not keep the response: its cache hits are served before any worker
+   * check, so a URL under access@sslFlags would reach clients the check refuses (plain HTTP, no certificate).
+   */
+  listenerCacheable = true;
   logData = '';
   /** Set by the pipeline for each request before the handler runs. */
   support: ResponseSupport | undefined;
@@ -313,7 +318,7 @@ export class StreamingResponse implements HandlerResponse {
 
   /** How long the listener may cache this response, if at all: the handler's policy or public max-age. */
   private cacheLifetime(): number | undefined {
-    if (this.statusCode !== 200 || this.errorCode) return undefined;
+    if (this.statusCode !== 200 || this.errorCode || !this.listenerCacheable) return undefined;
     const cacheControl = String(this.headers['cache-control'] ?? '').toLowerCase();
     if (/\b(no-store|no-cache|private)\b/.test(cacheControl) || this.headers['set-cookie']) return undefined;
     if (this.kernelCache) {

@@ -92,6 +92,7 @@ export async function buildDomain(
     encodeBatch: encodeToListener,
     onRequests: (requests) => runner.run(requests),
     onError: (error, what) => outage.report(error, what),
+    onUnheard: (channel) => runner.unheard(channel),
   });
   const runner = new RequestRunner(
     consumer,

@@ -62,9 +62,12 @@ class RequestExecution implements ResponseSink {
 
   listenerGone(error?: unknown): void {
     const { job, deps } = this;
-    if (error === undefined)
+    // Several replies may find nobody (those sent together before the first result came back): once.
+    if (this.abort.signal.aborted) return;
+    if (error === undefined) {
       deps.log.warn({ id: job.id, listener: job.replyTo }, 'the listener holding the client is gone');
-    else deps.log.error({ err: error, id: job.id }, 'the end of the response could not be sent');
+      deps.queue.countAbandoned('aborted');
+    } else deps.log.error({ err: error, id: job.id }, 'the end of the response could not be sent');
     this.abort.abort(new Error('listener gone'));
   }
 

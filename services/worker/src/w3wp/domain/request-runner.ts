@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import { ThrottledLog } from '@w3pool/runtime';
-import type { TakenRequest } from '@w3pool/pool-queue';
+import type { AbandonedOutcome, TakenRequest } from '@w3pool/pool-queue';
 import {
   replyChannel,
   type RequestInFlight,
@@ -13,7 +13,13 @@ import {
 export interface RequestQueue {
   publish(channel: string, message: ToListener): Promise<number>;
   complete(id: string): void;
+  countAbandoned(outcome: AbandonedOutcome): void;
+  /** How many subscribers a channel has now (PUBSUB NUMSUB). */
+  subscribers(channel: string): Promise<number>;
 }
+
+/** How many suspect listeners a domain remembers: each is one process that died, so a handful at most. */
+const SUSPECTS_KEPT = 64;
 
 export interface RunnerStats {
   served: number;
@@ -24,8 +30,9 @@ export interface RunnerStats {
  * The requests an application domain took from its queue, from handing over to completion: each runs, and
  * is completed once its last reply is handed to the queue, so both leave in the same exchange. A request
  * whose queue deadline has passed is not run (the listener already answered 503 Timer_AppPool): the
- * listener is told, and it is completed. Also what the domain reports it runs (appcmd list requests), and
- * what its retirement waits for.
+ * listener is told, and it is completed. Nor is a request whose listener is gone (it died, and its
+ * clients' connections with it): its answer would reach nobody. Also what the domain reports it runs
+ * (appcmd list requests), and what its retirement waits for.
  */
 export class RequestRunner {
   private readonly running = new Map<string, RequestInFlight>();
@@ -33,6 +40,16 @@ export class RequestRunner {
   private idle: (() => void)[] = [];
   /** A backlog past its deadline expires request by request: one line per few seconds says so. */
   private readonly warnings: ThrottledLog;
+  /**
+   * Reply channels of listeners suspected gone: a batch published to them reached no subscriber (the queue
+   * consumer says so before it hands over what the same round trip took). Learned, not asked, so the
+   * request path costs nothing until then. A listener whose subscription is only reconnecting (a Redis
+   * restart) reaches nobody for a moment too, so a suspect's next requests wait for one PUBSUB NUMSUB:
+   * none subscribed, they are skipped; otherwise the suspicion is lifted and they run.
+   */
+  private readonly suspects = new Set<string>();
+  /** The NUMSUB under way per suspect channel, shared by the requests of one take. */
+  private readonly checks = new Map<string, Promise<boolean>>();
 
   constructor(
     private readonly queue: RequestQueue,
@@ -47,8 +64,17 @@ export class RequestRunner {
   run(requests: readonly TakenRequest[]): void {
     for (const { id, job } of requests) {
       if (Date.now() > job.deadline) this.expire(id, job);
+      else if (this.suspects.size > 0 && this.suspects.has(replyChannel(job.replyTo)))
+        this.startIfListening(id, job);
       else this.start(id, job);
     }
+  }
+
+  /** A reply published to this channel reached nobody: its listener may have gone. */
+  unheard(channel: string): void {
+    if (this.suspects.has(channel)) return;
+    if (this.suspects.size >= SUSPECTS_KEPT) this.suspects.delete(this.suspects.values().next().value!);
+    this.suspects.add(channel);
   }
 
   stats(): RunnerStats {
@@ -63,6 +89,29 @@ export class RequestRunner {
 
   private start(id: string, job: RequestJob): void {
     this.running.set(id, { id, method: job.method, url: job.rawUrl, at: Date.now() });
+    this.launch(id, job);
+  }
+
+  /** A suspect listener's request: listed as running while the check is under way, then run or skipped. */
+  private startIfListening(id: string, job: RequestJob): void {
+    this.running.set(id, { id, method: job.method, url: job.rawUrl, at: Date.now() });
+    const channel = replyChannel(job.replyTo);
+    let check = this.checks.get(channel);
+    if (!check) {
+      check = this.queue.subscribers(channel).then(
+        (count) => count > 0,
+        () => true, // unknown: run it, as before the suspicion
+      );
+      this.checks.set(channel, check);
+      void check.then((listening) => {
+        this.checks.delete(channel);
+        if (listening) this.suspects.delete(channel);
+      });
+    }
+    void check.then((listening) => (listening ? this.launch(id, job) : this.skip(id, job)));
+  }
+
+  private launch(id: string, job: RequestJob): void {
     this.execute(job).then(
       () => this.finished(id),
       (error: unknown) => {
@@ -92,8 +141,23 @@ export class RequestRunner {
         code: 'LISTENER_QUEUE_TIMEOUT',
         worker: this.identity,
       })
+      .then((receivers) => {
+        if (receivers === 0) this.queue.countAbandoned('expired');
+      })
       .catch((error: unknown) => this.log.warn({ err: error, id }, 'queue timeout notice not sent'));
     this.queue.complete(id);
+  }
+
+  private skip(id: string, job: RequestJob): void {
+    this.warnings.warn(
+      'abandoned',
+      { id, url: job.rawUrl, listener: job.replyTo },
+      'request not run: the listener holding its client is gone',
+    );
+    this.running.delete(id);
+    this.queue.countAbandoned('skipped');
+    this.queue.complete(id);
+    if (this.running.size === 0) this.wakeIdle();
   }
 
   private wakeIdle(): void {
