@@ -22,9 +22,18 @@ const STAT_MARK = '--- wrk-shell-stat';
 // then exactly wrk's CPU, which /proc/<wrk pid> could not tell us after the exit.
 const SHELL = `wrk "$@"; status=$?; echo; echo '${STAT_MARK}'; cat /proc/$$/stat; exit $status`;
 
-/** One wrk run (one thread, as in shared/reference/perf-baseline.md) against loopback. */
-export async function runWrk(url: string, connections: number, seconds: number): Promise<WrkResult> {
-  const args = ['-t1', `-c${connections}`, `-d${seconds}s`, '--latency', url];
+/**
+ * One wrk run (one thread, as in shared/reference/perf-baseline.md) against loopback. `script` is a wrk Lua
+ * script (e.g. one that makes every request a POST with a body, see postScript()).
+ */
+export async function runWrk(
+  url: string,
+  connections: number,
+  seconds: number,
+  script?: string,
+): Promise<WrkResult> {
+  const scripted = script === undefined ? [] : ['-s', script];
+  const args = ['-t1', `-c${connections}`, `-d${seconds}s`, '--latency', ...scripted, url];
   const { stdout } = await run('sh', ['-c', SHELL, 'sh', ...args], { timeout: (seconds + 30) * 1000 });
   const [report = '', stat = ''] = stdout.split(STAT_MARK);
   const result = parseWrk(report);
@@ -73,4 +82,14 @@ export async function wrkVersion(): Promise<string | undefined> {
 function firstLine(text: string): string {
   // "wrk debian/4.1.0-3+b2 [epoll] Copyright (C) 2012 Will Glozer"
   return (text.split('\n')[0] ?? '').replace(/\s+Copyright.*$/, '').trim();
+}
+
+/** A wrk Lua script that makes every request a POST of `bytes` bytes (the upload cases). */
+export function postScript(bytes: number): string {
+  return [
+    'wrk.method = "POST"',
+    `wrk.body = string.rep("u", ${bytes})`,
+    'wrk.headers["Content-Type"] = "application/octet-stream"',
+    '',
+  ].join('\n');
 }

@@ -44,15 +44,25 @@ export interface W3poolFrontEnd {
   roles: { listener: ProcessRole; was: ProcessRole; redis: ProcessRole };
 }
 
+/** The one site of a benchmark system: what it serves, and any pool or webServer settings beyond the defaults. */
+export interface W3poolSite {
+  root: string;
+  handlers: unknown[];
+  /** applicationPools[0] settings, e.g. { processModel: { maxProcesses: 2 }, queueLength: 100 }. */
+  pool?: Record<string, unknown>;
+  /** webServer sections besides handlers, e.g. { caching: { enableKernelCache: false }, fastCgi: ... }. */
+  webServer?: Record<string, unknown>;
+}
+
 /**
  * A private Redis, WAS with a one-pool configuration (DefaultAppPool, site 1, application `/`, serving
  * `root` through `handlers`) and one listener, as `npm start` runs them; whatever takes from the pool's
  * queue is the caller's. Everything started is registered with `cleanup`.
  */
 export async function startFrontEnd(
-  context: CaseContext,
+  context: Pick<CaseContext, 'options'>,
   cleanup: Cleanup,
-  site: { root: string; handlers: unknown[] },
+  site: W3poolSite,
 ): Promise<W3poolFrontEnd> {
   const redis = await startRedis();
   cleanup.add(() => redis.stop());
@@ -63,10 +73,10 @@ export async function startFrontEnd(
   const wasPort = await freePort();
   const { concurrency } = context.options;
   // Without --concurrency the pool keeps the configuration default, as a deployment would.
-  const pool = concurrency === undefined ? {} : { workerConcurrency: concurrency };
+  const pool = { ...(concurrency === undefined ? {} : { workerConcurrency: concurrency }), ...site.pool };
   const config = {
     ...siteConfig(port, site.root, { pool }),
-    webServer: { handlers: { list: site.handlers } },
+    webServer: { ...site.webServer, handlers: { list: site.handlers } },
   };
   // The config's directory also receives the W3C logs (relative to the config file): removed with it.
   const { file, dir } = await writeConfig(config);
@@ -102,9 +112,9 @@ export async function startFrontEnd(
  * `npm start` runs them. Everything started is registered with `cleanup`, so the caller stops it all.
  */
 export async function startW3pool(
-  context: CaseContext,
+  context: Pick<CaseContext, 'options'>,
   cleanup: Cleanup,
-  site: { root: string; handlers: unknown[] },
+  site: W3poolSite,
 ): Promise<W3poolSystem> {
   const front = await startFrontEnd(context, cleanup, site);
   const host = startNode(
