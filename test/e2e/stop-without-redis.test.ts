@@ -39,18 +39,20 @@ describe('stopping while Redis is down', () => {
     expect(w3wps.length).toBe(1);
     await system.redis.stop();
     const started = Date.now();
-    const exits = [system.was, system.listener, system.worker].map(async (service) => {
-      service.child.kill('SIGTERM');
-      await service.exited;
-      return { name: service.name, ms: Date.now() - started };
-    });
-    const exited = await Promise.race([
-      Promise.all(exits),
-      new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 20_000)),
-    ]);
-    console.log(`stopped without Redis: ${JSON.stringify(exited)}`);
-    expect(exited, 'every service exited within 20 s').toBeDefined();
-    const took = Object.fromEntries(exited!.map((e) => [e.name, e.ms]));
+    const deadline = new Promise<'still running'>((resolve) =>
+      setTimeout(() => resolve('still running'), 20_000).unref(),
+    );
+    const took = Object.fromEntries(
+      await Promise.all(
+        [system.was, system.listener, system.worker].map(async (service) => {
+          service.child.kill('SIGTERM');
+          const outcome = await Promise.race([service.exited.then(() => Date.now() - started), deadline]);
+          return [service.name, outcome] as const;
+        }),
+      ),
+    );
+    // Names the service that hung, if one did: { was: 21, listener: 16, worker: 'still running' }.
+    console.log(`stopped without Redis: ${JSON.stringify(took)}`);
     expect(took.was).toBeLessThan(5000);
     expect(took.listener).toBeLessThan(5000);
     // The pool host waits for its worker up to the pool's shutdownTimeLimit (3 s here), no longer.

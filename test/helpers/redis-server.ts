@@ -10,6 +10,12 @@ export interface TestRedis {
    * empty, as a Redis without persistence does. `whileDown` runs between the two.
    */
   restart(whileDown?: () => Promise<void>): Promise<void>;
+  /**
+   * Freeze the server (SIGSTOP): connections stay open and look ready, but nothing is answered, as with a
+   * Redis that hangs or a network that drops packets. `resume` (SIGCONT) undoes it.
+   */
+  pause(): void;
+  resume(): void;
   stop(): Promise<void>;
   [Symbol.asyncDispose](): Promise<void>;
 }
@@ -42,7 +48,14 @@ export async function startRedis(): Promise<TestRedis> {
 
 function handle(port: number, first: ServiceProcess): TestRedis {
   let current = first;
-  const stop = () => current.stop('SIGTERM');
+  const signal = (name: NodeJS.Signals) => {
+    if (current.running) process.kill(current.pid, name);
+  };
+  const stop = () => {
+    // A paused server would not act on SIGTERM until it is continued.
+    signal('SIGCONT');
+    return current.stop('SIGTERM');
+  };
   const restart = async (whileDown?: () => Promise<void>) => {
     await stop();
     try {
@@ -51,7 +64,15 @@ function handle(port: number, first: ServiceProcess): TestRedis {
       current = await relaunch(port);
     }
   };
-  return { url: `redis://127.0.0.1:${port}`, port, restart, stop, [Symbol.asyncDispose]: stop };
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    port,
+    restart,
+    pause: () => signal('SIGSTOP'),
+    resume: () => signal('SIGCONT'),
+    stop,
+    [Symbol.asyncDispose]: stop,
+  };
 }
 
 /** The same port again: it can be busy for a moment after the old process exits; retry briefly. */

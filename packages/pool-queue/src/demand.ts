@@ -18,10 +18,13 @@ export async function watchDemand(
   };
   subscriber.on('message', listener);
   await subscriber.subscribe(channel);
-  return async () => {
+  return () => {
     subscriber.off('message', listener);
-    // Unsubscribing from a connection that is away would queue until Redis returns: it has no
-    // subscription then anyway.
-    if (subscriber.status === 'ready') await subscriber.unsubscribe(channel).catch(() => undefined);
+    // Sent, not awaited: stopping must not wait on Redis. A connection that looks ready may have lost its
+    // Redis a moment ago (or Redis hangs), and ioredis would hold the UNSUBSCRIBE until it answers; a
+    // subscriber connection is never failed for being away. The listener is already off, so a late
+    // answer changes nothing; a connection that is away has no subscription to drop anyway.
+    if (subscriber.status === 'ready') subscriber.unsubscribe(channel).catch(() => undefined);
+    return Promise.resolve();
   };
 }
