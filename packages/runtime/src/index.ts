@@ -46,6 +46,12 @@ export function argument(name: string): string | undefined {
   const index = process.argv.indexOf(name);
   return index >= 0 ? process.argv[index + 1] : undefined;
 }
+export {
+  DEFAULT_LOG_LIMITS,
+  LogDestination,
+  serviceLogger,
+  type LogDestinationLimits,
+} from './log-destination.js';
 export { freePort } from './free-port.js';
 export { closeRedis, createRedis, redisReady, reconnectDelayMs, type RedisRole } from './redis-connection.js';
 export { ThrottledLog, type WarnLogger } from './throttled-log.js';

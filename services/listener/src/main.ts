@@ -1,10 +1,9 @@
-import { pino } from 'pino';
-import { stopOnSignals } from '@w3pool/runtime';
+import { stopOnSignals, serviceLogger } from '@w3pool/runtime';
 import { buildListener } from './app.js';
 
 // http.sys: accepts HTTP on every bound endpoint and queues each request on its application pool's queue.
 const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-const log = pino({ base: { service: 'listener', pid: process.pid } });
+const log = serviceLogger({ service: 'listener', pid: process.pid });
 
 try {
   const ports = process.env.W3POOL_LISTENER_PORTS?.split(',').map(Number);

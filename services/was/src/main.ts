@@ -1,6 +1,5 @@
-import { pino } from 'pino';
 import { ConfigError } from '@w3pool/config';
-import { argument, stopOnSignals } from '@w3pool/runtime';
+import { argument, stopOnSignals, serviceLogger } from '@w3pool/runtime';
 import { buildWas } from './app.js';
 import { isRedisOutage } from './redis-outage.js';
 
@@ -9,7 +8,7 @@ const configFile = argument('--config') ?? process.env.W3POOL_CONFIG ?? 'config/
 const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const port = Number(process.env.W3POOL_WAS_PORT ?? 8172);
 const host = process.env.W3POOL_WAS_HOST ?? '127.0.0.1';
-const log = pino({ base: { service: 'was', pid: process.pid } });
+const log = serviceLogger({ service: 'was', pid: process.pid });
 
 try {
   const was = await buildWas({ redisUrl, configFile, log });

@@ -1,5 +1,4 @@
-import { pino } from 'pino';
-import { argument, stopOnSignals } from '@w3pool/runtime';
+import { argument, stopOnSignals, serviceLogger } from '@w3pool/runtime';
 import { workerIdFactory } from '../worker-id.js';
 import { buildWorker, type WorkerService } from './app.js';
 import { HostLink } from './host-link.js';
@@ -10,7 +9,7 @@ import { HostLink } from './host-link.js';
 const pool = argument('--pool') ?? process.env.W3POOL_POOL;
 const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const workerId = process.env.W3POOL_WORKER_ID || workerIdFactory()();
-const log = pino({ base: { service: 'w3wp', pool, pid: process.pid } });
+const log = serviceLogger({ service: 'w3wp', pool, pid: process.pid });
 const host = new HostLink(log);
 /** How long a worker whose host vanished may take to drain before it exits anyway. */
 const ORPHAN_EXIT_MS = 10_000;

@@ -1,5 +1,5 @@
 import { parentPort, threadId, workerData } from 'node:worker_threads';
-import { pino } from 'pino';
+import { serviceLogger } from '@w3pool/runtime';
 import { domainCommandCodec, type DomainCommand, type DomainReport } from '@w3pool/protocol';
 import { buildDomain } from './domain-app.js';
 import { domainData } from './domain-data.js';
@@ -13,10 +13,13 @@ const data = domainData(workerData);
 const send = (message: DomainReport) => port.postMessage(message);
 // Straight to the process's stdout, synchronously: a thread's own process.stdout is relayed through the
 // main thread, and a domain that ends (or dies) would lose its last lines, the ones that say why.
-const log = pino(
-  { base: { service: 'w3wp', pool: data.pool, pid: process.pid, app: data.appPath, threadId } },
-  pino.destination({ fd: 1, sync: true }),
-);
+const log = serviceLogger({
+  service: 'w3wp',
+  pool: data.pool,
+  pid: process.pid,
+  app: data.appPath,
+  threadId,
+});
 
 const domain = await buildDomain(data, log, send);
 let retiring: Promise<void> | undefined;
