@@ -28,6 +28,12 @@ export const errorCatalogue = define({
     title: 'Internal Server Error',
     message: 'The configuration is invalid.',
   },
+  CONFIG_REDIS_URL_INVALID: {
+    status: 500,
+    substatus: 0,
+    title: 'Internal Server Error',
+    message: 'REDIS_URL does not name a Redis, or a Sentinel group, in a form w3pool reads (docs/scale-out.md).',
+  },
   CONFIG_UNREADABLE: {
     status: 500,
     substatus: 19,

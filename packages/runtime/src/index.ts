@@ -53,6 +53,12 @@ export {
   type LogDestinationLimits,
 } from './log-destination.js';
 export { freePort } from './free-port.js';
+export {
+  describeRedisEndpoint,
+  parseRedisEndpoint,
+  type RedisEndpoint,
+  type RedisNode,
+} from './redis-endpoint.js';
 export { closeRedis, createRedis, redisReady, reconnectDelayMs, type RedisRole } from './redis-connection.js';
 export { ThrottledLog, type WarnLogger } from './throttled-log.js';
 export {

@@ -1,4 +1,5 @@
 import { Redis, type RedisOptions } from 'ioredis';
+import { parseRedisEndpoint, type RedisEndpoint } from './redis-endpoint.js';
 
 /**
  * What a connection is for decides how it behaves while Redis is away:
@@ -30,14 +31,44 @@ const ROLE_OPTIONS: Record<RedisRole, RedisOptions> = {
   blocking: { enableOfflineQueue: false, autoResendUnfulfilledCommands: false, maxRetriesPerRequest: 0 },
 };
 
-/** A Redis connection for one role (see RedisRole), reconnecting by itself. */
+/**
+ * A Redis connection for one role (see RedisRole), reconnecting by itself, to whatever REDIS_URL names
+ * (redis-endpoint.ts): one Redis, or the primary of a Sentinel group, followed through failovers.
+ */
 export function createRedis(url: string, role: RedisRole, options: RedisOptions = {}): Redis {
-  return new Redis(url, {
+  const endpoint = parseRedisEndpoint(url);
+  const roleOptions: RedisOptions = {
     retryStrategy: reconnectDelayMs,
     connectionName: `w3pool-${role}`,
     ...ROLE_OPTIONS[role],
-    ...options,
-  });
+  };
+  if (endpoint.kind === 'single') return new Redis(url, { ...roleOptions, ...options });
+  return new Redis({ ...sentinelOptions(endpoint, role), ...roleOptions, ...options });
+}
+
+/**
+ * ioredis asks the sentinels for the primary, and checks with ROLE that it is one. failoverDetector
+ * listens for +switch-master on the sentinels, so a failover moves every connection at once instead of
+ * when each next fails. A demoted primary can still be connected for a moment and answers writes with
+ * READONLY: that connection is dropped and made again to whoever the sentinels name now. The command that
+ * met READONLY is resent only for roles that keep commands across reconnects (a w3wp's completions).
+ */
+function sentinelOptions(
+  endpoint: Extract<RedisEndpoint, { kind: 'sentinel' }>,
+  role: RedisRole,
+): RedisOptions {
+  const resend = role === 'worker' || role === 'subscriber';
+  return {
+    sentinels: endpoint.sentinels,
+    name: endpoint.masterName,
+    db: endpoint.db,
+    ...(endpoint.username ? { username: endpoint.username } : {}),
+    ...(endpoint.password ? { password: endpoint.password } : {}),
+    ...(endpoint.sentinelPassword ? { sentinelPassword: endpoint.sentinelPassword } : {}),
+    sentinelRetryStrategy: reconnectDelayMs,
+    failoverDetector: true,
+    reconnectOnError: (error) => (error.message.startsWith('READONLY') ? (resend ? 2 : 1) : false),
+  };
 }
 
 /** Resolves once the connection is ready (connected, and Redis has loaded its data). */

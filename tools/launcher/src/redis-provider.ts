@@ -1,6 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { Redis } from 'ioredis';
-import { freePort } from '@w3pool/runtime';
+import { createRedis, describeRedisEndpoint, freePort, parseRedisEndpoint } from '@w3pool/runtime';
 
 export interface ProvidedRedis {
   url: string;
@@ -13,16 +12,29 @@ export const NO_REDIS_MESSAGE =
   'Either install it (Debian/Ubuntu: sudo apt-get install redis-server) and run again,\n' +
   'or run the whole system in containers with: docker compose up';
 
-/** Redis for the system: REDIS_URL if it answers, else a private redis-server without persistence. */
+/**
+ * Redis for the system: REDIS_URL if it answers, else a private redis-server without persistence. Only a
+ * machine that runs the whole system may fall back to a private one: a machine that runs part of it (a
+ * listener, some pool hosts) would start a system of its own that nobody else reaches, and a Sentinel group
+ * that does not answer is an outage to report, not a reason to run elsewhere.
+ */
 export async function provideRedis(
   redisUrl: string | undefined,
   log: (line: string) => void,
+  { wholeSystem }: { wholeSystem: boolean } = { wholeSystem: true },
 ): Promise<ProvidedRedis> {
+  const shown = redisUrl ? describeRedisEndpoint(redisUrl) : '';
   if (redisUrl && (await answers(redisUrl))) {
-    log(`using Redis at ${redisUrl}`);
+    log(`using Redis at ${shown}`);
     return { url: redisUrl };
   }
-  if (redisUrl) log(`REDIS_URL ${redisUrl} does not answer; starting a private redis-server`);
+  if (redisUrl && (!wholeSystem || parseRedisEndpoint(redisUrl).kind !== 'single'))
+    throw new Error(`REDIS_URL ${shown} does not answer`);
+  if (!redisUrl && !wholeSystem)
+    throw new Error(
+      'REDIS_URL is not set: a machine that runs part of the system must name the shared Redis',
+    );
+  if (redisUrl) log(`REDIS_URL ${shown} does not answer; starting a private redis-server`);
   const port = await freePort();
   const child = spawn(
     'redis-server',
@@ -58,11 +70,14 @@ export async function provideRedis(
 }
 
 async function answers(url: string): Promise<boolean> {
-  const client = new Redis(url, {
+  // One try, no reconnects: this is a probe (for a Sentinel group, a sentinel must name a primary that
+  // answers).
+  const client = createRedis(url, 'control', {
     lazyConnect: true,
-    maxRetriesPerRequest: 0,
     retryStrategy: () => null,
+    sentinelRetryStrategy: () => null,
     connectTimeout: 2000,
+    connectionName: 'w3pool-launcher-probe',
   });
   client.on('error', () => undefined);
   try {
