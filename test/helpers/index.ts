@@ -6,3 +6,4 @@ export * from './system.js';
 export * from './process-memory.js';
 export * from './pools.js';
 export * from './test-job.js';
+export * from './sentinel-group.js';

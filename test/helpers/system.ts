@@ -57,8 +57,18 @@ export function testHandlers() {
   };
 }
 
-export interface SystemOptions {
+/** Where a system's services find Redis: a private redis-server by default, or another deployment. */
+export interface SystemRedis {
+  /** REDIS_URL, as the services are given it. */
+  readonly url: string;
+  stop(): Promise<void>;
+  [Symbol.asyncDispose](): Promise<void>;
+}
+
+export interface SystemOptions<R extends SystemRedis = TestRedis> {
   host?: string;
+  /** Start the Redis the system uses (default: startRedis, one private redis-server). */
+  redis?: () => Promise<R>;
   /** The whole configuration, built from the allocated listener ports (default: siteConfig on the first). */
   config?: (ports: number[]) => unknown;
   /** Listener ports to allocate (default 1). */
@@ -71,8 +81,8 @@ export interface SystemOptions {
   env?: Record<string, string>;
 }
 
-export interface RunningSystem {
-  redis: TestRedis;
+export interface RunningSystem<R extends SystemRedis = TestRedis> {
+  redis: R;
   was: ServiceProcess;
   wasUrl: string;
   /**
@@ -99,7 +109,9 @@ export interface RunningSystem {
 }
 
 /** WAS, listeners and workers, as real processes, against a private Redis. */
-export async function startSystem(options: SystemOptions = {}): Promise<RunningSystem> {
+export async function startSystem<R extends SystemRedis = TestRedis>(
+  options: SystemOptions<R> = {},
+): Promise<RunningSystem<R>> {
   // A port found free can still be bound by another suite before our process binds it: such a start is
   // abandoned whole and made again on new ports. Any other failure is the test's.
   for (let attempt = 1; ; attempt += 1) {
@@ -111,8 +123,9 @@ export async function startSystem(options: SystemOptions = {}): Promise<RunningS
   }
 }
 
-async function startSystemOnce(options: SystemOptions): Promise<RunningSystem> {
-  const redis = await startRedis();
+async function startSystemOnce<R extends SystemRedis>(options: SystemOptions<R>): Promise<RunningSystem<R>> {
+  // Without options.redis, R is TestRedis (the default type argument): startRedis gives exactly that.
+  const redis = await (options.redis ?? (startRedis as unknown as () => Promise<R>))();
   const ports: number[] = [];
   for (let i = 0; i < (options.portCount ?? 1); i += 1) ports.push(await freePort());
   const port = ports[0]!;
@@ -160,7 +173,7 @@ async function startSystemOnce(options: SystemOptions): Promise<RunningSystem> {
     await rm(dir, { recursive: true, force: true });
     throw error;
   }
-  const system: RunningSystem = {
+  const system: RunningSystem<R> = {
     redis,
     was,
     wasUrl: `http://127.0.0.1:${wasPort}`,
