@@ -106,12 +106,22 @@ export class PoolQueue {
    */
   async settleDeadWorker(id: string, match: 'prefix' | 'exact' = 'prefix'): Promise<HeldRequest[]> {
     const k = this.keys;
-    const held = await this.redis.w3poolSettleBuffer(k.consumers, k.seen, k.prefix, id, match, k.demand);
-    return held.map((element) => ({
-      element,
-      job: decodeElement(element),
-      retried: (elementFlags(element) & FLAG_RETRIED) !== 0,
-    }));
+    return heldRequests(
+      await this.redis.w3poolSettleBuffer(k.consumers, k.seen, k.prefix, id, match, k.demand),
+    );
+  }
+
+  /**
+   * Settle, as settleDeadWorker does, every consumer that has not sent a heartbeat for `leaseMs`: its worker
+   * cannot be settled by its own pool host (the host died with it, or lost Redis with it), so any host of
+   * the pool does it. Consumers send one every second.
+   */
+  async settleSilentConsumers(leaseMs: number, now = Date.now()): Promise<HeldRequest[]> {
+    const k = this.keys;
+    const cutoff = String(now - leaseMs);
+    return heldRequests(
+      await this.redis.w3poolSettleBuffer(k.consumers, k.seen, k.prefix, cutoff, 'silent', k.demand),
+    );
   }
 
   /** Put a request back at the front of its lane, marked as retried, so it is re-queued at most once. */
@@ -194,4 +204,12 @@ export class PoolQueue {
         throw new Error(`unexpected whereabouts reply ${String(state)}`);
     }
   }
+}
+
+function heldRequests(elements: Buffer[]): HeldRequest[] {
+  return elements.map((element) => ({
+    element,
+    job: decodeElement(element),
+    retried: (elementFlags(element) & FLAG_RETRIED) !== 0,
+  }));
 }

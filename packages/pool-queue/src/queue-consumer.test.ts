@@ -45,6 +45,7 @@ describe('QueueConsumer', () => {
       },
       onError: (error) => errors.push(error),
       onUnheard: (channel) => events.push(`unheard ${channel}`),
+      onSettled: () => events.push('settled'),
     });
     open.push(consumer);
     await consumer.start();
@@ -149,12 +150,14 @@ describe('QueueConsumer', () => {
 
   it('stops taking, and may never register again, once its host settled it as dead', async () => {
     const errors: unknown[] = [];
+    const events: string[] = [];
     const [first] = await enqueue(1);
-    const { consumer, taken } = await start(16, errors);
+    const { consumer, taken } = await start(16, errors, events);
     await count(taken, 1, 'the request taken');
     await queue.settleDeadWorker(consumer.id, 'exact');
     await eventually(() => (consumer.isTaking ? undefined : true), 'the consumer to stop taking');
     expect(String(errors[0])).toMatch(/settled as dead/);
+    expect(events).toContain('settled');
     const [second] = await enqueue(1);
     expect(await queue.locate(second!)).toEqual({ state: 'queued' });
     expect(await queue.locate(first!)).toEqual({ state: 'gone' });
@@ -171,6 +174,45 @@ describe('QueueConsumer', () => {
       onError: () => undefined,
     });
     await expect(again.start()).rejects.toThrow(/settled as dead/);
+  });
+
+  // A host that died whole (or lost Redis) cannot settle its own consumers: any host of the pool settles
+  // those whose heartbeats stopped for longer than the lease, and leaves the live ones alone.
+  it('is settled by anyone once its heartbeats stop for longer than the lease; a live one is not', async () => {
+    const [held, waiting] = await enqueue(2);
+    const silentRedis = createRedis(server.url, 'worker');
+    const silent = new QueueConsumer<string>({
+      redis: silentRedis,
+      blocking: createRedis(server.url, 'blocking'),
+      pool: 'P',
+      siteId: 1,
+      appPath: '/',
+      consumerId: 'gone.1',
+      capacity: 1,
+      encodeBatch: (m) => Buffer.from(m.join()),
+      onRequests: () => undefined,
+      onError: () => undefined,
+    });
+    open.push(silent);
+    await silent.start();
+    await eventually(
+      async () => ((await queue.locate(held!)).state === 'running' ? true : undefined),
+      'taken',
+    );
+    const { consumer: live, taken } = await start(1);
+    await count(taken, 1, 'the other request taken by the live consumer');
+    // Its connection cut: no more heartbeats, as from a host that lost Redis or died.
+    silentRedis.disconnect();
+    const leaseMs = 3000;
+    const settled = await eventually(async () => {
+      const found = await queue.settleSilentConsumers(leaseMs);
+      return found.length > 0 ? found : undefined;
+    }, 'the silent consumer to be settled');
+    expect(settled.map((h) => h.job.id)).toEqual([held!.id]);
+    expect(await admin.hexists(queue.keys.consumers, 'gone.1')).toBe(0);
+    expect(await admin.exists(queue.keys.settled('gone.1'))).toBe(1);
+    expect(await admin.hexists(queue.keys.consumers, live.id)).toBe(1);
+    expect(await queue.locate(waiting!)).toMatchObject({ state: 'running', consumer: live.id });
   });
 
   it('registers again, with the requests it runs, when Redis has forgotten it', async () => {

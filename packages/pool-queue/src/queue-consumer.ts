@@ -34,6 +34,11 @@ export interface QueueConsumerOptions<M> {
    * round trip are handed over, so they can be judged by it.
    */
   onUnheard?: (channel: string) => void;
+  /**
+   * This consumer was settled as dead while it lived (it was hung, or its host lost Redis for longer than
+   * the lease): it stopped taking for good, and its process should be replaced by a fresh one.
+   */
+  onSettled?: () => void;
 }
 
 /** Seconds one blocking wait lasts before it is renewed. */
@@ -215,7 +220,15 @@ export class QueueConsumer<M> {
     const take = want > 0 || done.length > 0;
     if (take) {
       const k = this.keys;
-      pipeline.w3poolTakeBuffer(k.inflight(this.id), k.landing(this.id), this.lane, k.depth, want, ...done);
+      pipeline.w3poolTakeBuffer(
+        k.inflight(this.id),
+        k.landing(this.id),
+        this.lane,
+        k.depth,
+        k.settled(this.id),
+        want,
+        ...done,
+      );
     }
     const results: [unknown, unknown][] = (await pipeline.exec().catch(() => null)) ?? [];
     let i = 0;
@@ -231,6 +244,7 @@ export class QueueConsumer<M> {
     if (!take) return;
     const [error, taken] = results[i] ?? [new Error('Redis did not answer'), undefined];
     if (error) return this.retryLater(done, error);
+    if (taken === -1) return this.settledMeanwhile();
     this.deliver(taken as Buffer[]);
     // Fewer than asked for: the lane is empty now, so wait for the next push rather than poll.
     if ((taken as Buffer[]).length < want) this.waitForWork();
@@ -333,6 +347,7 @@ export class QueueConsumer<M> {
     if (!this.taking) return;
     this.options.onError(new Error(`consumer ${this.id} was settled as dead`), 'stopped taking requests');
     void this.stopTaking();
+    this.options.onSettled?.();
   }
 
   private giveBack(mode: 'keep' | 'unregister'): Promise<number> {

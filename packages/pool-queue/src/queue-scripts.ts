@@ -72,12 +72,20 @@ return results
  * take (and complete): release the in-flight records of the requests this consumer finished, then take up
  * to `want` requests, first what its blocking wait moved to its landing list, then from its lane, recording
  * each in its in-flight hash (the reliable-queue pattern) and counting them out of the depth.
- * KEYS: inflight, landing, lane, depth
+ * A consumer settled as dead takes nothing (-1): it was cut off from Redis past its lease, say, and its
+ * requests were answered for it; what its blocking wait moved since goes back to the front of the lane.
+ * KEYS: inflight, landing, lane, depth, settled
  * ARGV: want, then the ids of completed requests
- * Returns the taken elements, oldest first.
+ * Returns the taken elements, oldest first, or -1.
  */
 const TAKE = `
 if #ARGV > 1 then redis.call('HDEL', KEYS[1], unpack(ARGV, 2)) end
+if redis.call('EXISTS', KEYS[5]) == 1 then
+  local waiting = redis.call('LRANGE', KEYS[2], 0, -1)
+  for i = #waiting, 1, -1 do redis.call('LPUSH', KEYS[3], waiting[i]) end
+  redis.call('DEL', KEYS[2])
+  return -1
+end
 local want = tonumber(ARGV[1])
 if want <= 0 then return {} end
 local taken = redis.call('LPOP', KEYS[2], want) or {}
@@ -139,17 +147,22 @@ return {'gone'}
 `;
 
 /**
- * settleDeadWorker: forget the consumers of a worker that died (ids starting with a prefix, or one exact id).
- * What their blocking waits had moved but they had not started goes back to the front of its lane, still
- * counted; what they were running is returned, for 502.3 or one re-queue.
+ * settleDeadWorker: forget the consumers of a worker that died (ids starting with a prefix, or one exact id),
+ * or, with 'silent', every consumer whose last heartbeat is older than a cutoff (its lease expired: its
+ * whole host died, or lost Redis). What their blocking waits had moved but they had not started goes back
+ * to the front of its lane, still counted; what they were running is returned, for 502.3 or one re-queue.
  * KEYS: consumers, seen
- * ARGV: prefix, consumer id or id prefix, 'prefix' | 'exact', demand channel
+ * ARGV: prefix, consumer id, id prefix or cutoff (ms), 'prefix' | 'exact' | 'silent', demand channel
  */
 const SETTLE = `
 local held, returned = {}, 0
 for _, c in ipairs(redis.call('HKEYS', KEYS[1])) do
   local match = (ARGV[3] == 'exact' and c == ARGV[2]) or
     (ARGV[3] == 'prefix' and string.sub(c, 1, #ARGV[2]) == ARGV[2])
+  if ARGV[3] == 'silent' then
+    local seen = redis.call('ZSCORE', KEYS[2], c)
+    match = seen ~= false and tonumber(seen) < tonumber(ARGV[2])
+  end
   if match then
     local lane = redis.call('HGET', KEYS[1], c)
     local landing = ARGV[1] .. 'landing:' .. c
@@ -234,7 +247,7 @@ type Arg = string | number | Buffer;
 /** The scripts as ioredis commands (EVALSHA, with the script sent in full on a fresh connection). */
 export interface QueueCommands {
   w3poolEnqueue(numKeys: number, ...args: Arg[]): Promise<number[]>;
-  w3poolTakeBuffer(...args: Arg[]): Promise<Buffer[]>;
+  w3poolTakeBuffer(...args: Arg[]): Promise<Buffer[] | -1>;
   w3poolWhereabouts(...args: Arg[]): Promise<[string, string?, string?]>;
   w3poolSettleBuffer(...args: Arg[]): Promise<Buffer[]>;
   w3poolRequeue(...args: Arg[]): Promise<number>;
@@ -254,7 +267,7 @@ const defined = new WeakSet<Redis>();
 export function queueCommands(redis: Redis): Redis & QueueCommands {
   if (!defined.has(redis)) {
     redis.defineCommand('w3poolEnqueue', { lua: ENQUEUE });
-    redis.defineCommand('w3poolTake', { numberOfKeys: 4, lua: TAKE });
+    redis.defineCommand('w3poolTake', { numberOfKeys: 5, lua: TAKE });
     redis.defineCommand('w3poolWhereabouts', { numberOfKeys: 4, lua: WHEREABOUTS });
     redis.defineCommand('w3poolSettle', { numberOfKeys: 2, lua: SETTLE });
     redis.defineCommand('w3poolRequeue', { numberOfKeys: 4, lua: REQUEUE });

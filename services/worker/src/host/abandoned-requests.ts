@@ -38,6 +38,17 @@ export class AbandonedRequests {
     return held.length;
   }
 
+  /**
+   * Settle every consumer of the pool, on any host, silent for longer than `leaseMs` (see
+   * PoolQueue.settleSilentConsumers): a host that died whole, or lost Redis, cannot settle its own. Resolves
+   * with how many requests they were running; their pid is not known here (0 in the 502.3).
+   */
+  async settleSilent(leaseMs: number, retryGetOnCrash: boolean): Promise<number> {
+    const held = await this.queue.settleSilentConsumers(leaseMs);
+    await Promise.all(held.map((request) => this.settleOne(request, 0, retryGetOnCrash)));
+    return held.length;
+  }
+
   private async settleOne(held: HeldRequest, pid: number, retryGetOnCrash: boolean): Promise<void> {
     const { job } = held;
     if (settlementFor(held, retryGetOnCrash) === 'requeue') {

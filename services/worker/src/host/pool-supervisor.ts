@@ -126,6 +126,7 @@ export class PoolSupervisor {
     if (scheduleDue(this.pool, since, now)) this.recycleAll('Schedule');
     await this.demandIfWaiting();
     for (const [workerId, pid] of [...this.unsettled]) await this.settleAbandoned({ workerId, pid });
+    await this.settleSilent();
     const idleMs = timeSpanToMs(this.pool.processModel.idleTimeout);
     await Promise.all(
       this.processes.map(async (worker) => {
@@ -334,6 +335,24 @@ export class PoolSupervisor {
       if (!this.unsettled.has(workerId))
         this.deps.log.error({ err: error, workerPid: pid }, 'requests of a failed worker not settled yet');
       this.unsettled.set(workerId, pid);
+    }
+  }
+
+  /**
+   * Queue consumers anywhere in the pool whose heartbeats stopped for longer than the pool's ping limits
+   * (pingInterval + pingResponseTime, the silence after which a host kills its own worker, and the listener
+   * answers 502.3 for it): their host died with them, or lost Redis. Every host of the pool looks at each
+   * tick; the settling is one script, so two hosts never settle the same consumer twice.
+   */
+  private async settleSilent(): Promise<void> {
+    const pm = this.pool.processModel;
+    const leaseMs = timeSpanToMs(pm.pingInterval) + timeSpanToMs(pm.pingResponseTime);
+    try {
+      const count = await this.deps.abandoned.settleSilent(leaseMs, this.pool.retryGetOnCrash);
+      if (count > 0)
+        this.deps.log.warn({ requests: count, leaseMs }, 'requests of silent queue consumers settled');
+    } catch {
+      // Redis is away: the next tick looks again; the outage itself is logged once, elsewhere.
     }
   }
 

@@ -93,6 +93,13 @@ export async function buildDomain(
     onRequests: (requests) => runner.run(requests),
     onError: (error, what) => outage.report(error, what),
     onUnheard: (channel) => runner.unheard(channel),
+    // Its requests were answered for it (its lease expired while Redis was out of reach): this worker
+    // takes no more, so its host replaces it with one whose consumers are new.
+    onSettled: () =>
+      report({
+        type: 'unhealthy',
+        reason: 'its queue consumer was settled as dead while it was out of reach',
+      }),
   });
   const runner = new RequestRunner(
     consumer,
