@@ -6,6 +6,7 @@ import { ProcessSupervisor } from './process-supervisor.js';
 import { NO_REDIS_MESSAGE, provideRedis } from './redis-provider.js';
 import { adminTokenNotice, adminTokenState } from './admin-token-notice.js';
 import { describeTopology } from './topology.js';
+import { PlacementError, readPlacement, ROLES } from './placement.js';
 import { makeSelfSignedCertificates } from './self-signed-certificate.js';
 
 // The native launcher: the docker-compose.yml topology as local processes. Redis, then WAS, then the
@@ -54,10 +55,14 @@ try {
     say,
   );
   const config = await loadConfigFile(configFile);
-  const redis = await provideRedis(process.env.REDIS_URL, say);
+  // Scale-out (docs/scale-out.md): this machine may run only some roles, and only some pools' hosts.
+  const placement = readPlacement(process.env, config);
+  const redis = await provideRedis(process.env.REDIS_URL, say, {
+    wholeSystem: ROLES.every((role) => placement.roles.has(role)),
+  });
   if (redis.process) supervisor.adopt('redis', redis.process);
   const env = { REDIS_URL: redis.url, W3POOL_WAS_PORT: options.wasPort };
-  const services = describeTopology(config, configFile);
+  const services = describeTopology(config, configFile, placement);
   const tokenBefore = adminTokenState(process.env, configFile, root);
   for (const service of services) {
     supervisor.start(service.name, process.execPath, service.args, env);
@@ -72,7 +77,8 @@ try {
     `running: ${services.map((s) => `${s.name} (${s.role}) pid ${supervisor.pids[s.name] ?? '?'}`).join(', ')}`,
   );
 } catch (error) {
-  if (error instanceof ConfigError) process.stderr.write(`${error.message}\n`);
+  if (error instanceof ConfigError || error instanceof PlacementError)
+    process.stderr.write(`${error.message}\n`);
   else if (error instanceof Error && error.message === NO_REDIS_MESSAGE)
     process.stderr.write(`${error.message}\n`);
   else process.stderr.write(`launcher: ${(error as Error).message}\n`);
