@@ -215,6 +215,45 @@ describe('QueueConsumer', () => {
     expect(await queue.locate(waiting!)).toMatchObject({ state: 'running', consumer: live.id });
   });
 
+  // After a Sentinel failover the promoted replica may have missed the last completions: their in-flight
+  // records come back as ghosts of finished requests, and their listeners would wait for replies that never
+  // come. Once its connection is back, the consumer makes the records exactly what it runs.
+  it('drops in-flight records of what it no longer runs once its connection comes back', async () => {
+    const [finished, still] = await enqueue(2);
+    const redis = createRedis(server.url, 'worker');
+    const taken: TakenRequest[] = [];
+    const consumer = new QueueConsumer<string>({
+      redis,
+      blocking: createRedis(server.url, 'blocking'),
+      pool: 'P',
+      siteId: 1,
+      appPath: '/',
+      consumerId: 'failover.1',
+      capacity: 2,
+      encodeBatch: (m) => Buffer.from(m.join()),
+      onRequests: (requests) => taken.push(...requests),
+      onError: () => undefined,
+    });
+    open.push(consumer);
+    await consumer.start();
+    await count(taken, 2, 'both taken');
+    const ghost = taken.find((t) => t.id === finished!.id)!;
+    consumer.complete(ghost.id);
+    await eventually(
+      async () => ((await queue.locate(finished!)).state === 'gone' ? true : undefined),
+      'completed',
+    );
+    // What the replica had: the record of the finished request, as before its completion.
+    await admin.hset(queue.keys.inflight(consumer.id), ghost.id, finished!.element);
+    expect(await queue.locate(finished!)).toMatchObject({ state: 'running' });
+    redis.disconnect(true);
+    await eventually(
+      async () => ((await queue.locate(finished!)).state === 'gone' ? true : undefined),
+      'the ghost dropped',
+    );
+    expect(await queue.locate(still!)).toMatchObject({ state: 'running', consumer: 'failover.1' });
+  });
+
   it('registers again, with the requests it runs, when Redis has forgotten it', async () => {
     const [entry] = await enqueue(1);
     const { consumer, taken } = await start(16);

@@ -79,6 +79,8 @@ export class QueueConsumer<M> {
   private waiting: Promise<void> | undefined;
   private heartbeat: NodeJS.Timeout | undefined;
   private registered = false;
+  /** The connection came back: the next exchange makes Redis's in-flight records what this runs. */
+  private resync = false;
   private blockingClientId: number | undefined;
 
   constructor(private readonly options: QueueConsumerOptions<M>) {
@@ -214,20 +216,18 @@ export class QueueConsumer<M> {
     this.outbox = new Map();
     this.completed = [];
     const want = this.taking ? Math.max(0, this.capacity - this.running.size) : 0;
-    if (outbox.size === 0 && done.length === 0 && want === 0) return;
+    const resync = this.resync;
+    this.resync = false;
+    if (outbox.size === 0 && done.length === 0 && want === 0 && !resync) return;
     const pipeline = this.redis.pipeline() as QueuePipeline;
     for (const [channel, box] of outbox) pipeline.publish(channel, this.options.encodeBatch(box.messages));
-    const take = want > 0 || done.length > 0;
+    const take = want > 0 || done.length > 0 || resync;
     if (take) {
       const k = this.keys;
+      const records = resync ? [...this.running].flatMap(([id, element]) => [id, element]) : [];
       pipeline.w3poolTakeBuffer(
-        k.inflight(this.id),
-        k.landing(this.id),
-        this.lane,
-        k.depth,
-        k.settled(this.id),
-        want,
-        ...done,
+        ...[k.inflight(this.id), k.landing(this.id), this.lane, k.depth, k.settled(this.id)],
+        ...[want, resync ? this.running.size : -1, ...records, ...done],
       );
     }
     const results: [unknown, unknown][] = (await pipeline.exec().catch(() => null)) ?? [];
@@ -243,7 +243,10 @@ export class QueueConsumer<M> {
     }
     if (!take) return;
     const [error, taken] = results[i] ?? [new Error('Redis did not answer'), undefined];
-    if (error) return this.retryLater(done, error);
+    if (error) {
+      this.resync ||= resync;
+      return this.retryLater(done, error);
+    }
     if (taken === -1) return this.settledMeanwhile();
     this.deliver(taken as Buffer[]);
     // Fewer than asked for: the lane is empty now, so wait for the next push rather than poll.
@@ -319,9 +322,15 @@ export class QueueConsumer<M> {
     );
   }
 
-  /** Redis came back (perhaps empty): announce this consumer and what it runs again. */
+  /**
+   * Redis came back: perhaps empty, perhaps a replica promoted by a failover that missed the last writes.
+   * Announce this consumer and what it runs again, and (with the next exchange) drop the records of what it
+   * no longer runs.
+   */
   private readonly onReconnect = (): void => {
     if (!this.registered) return;
+    this.resync = true;
+    this.kick();
     this.register().then(
       (result) => result === -1 && this.settledMeanwhile(),
       (error: unknown) => this.options.onError(error, 'could not register again'),

@@ -72,20 +72,31 @@ return results
  * take (and complete): release the in-flight records of the requests this consumer finished, then take up
  * to `want` requests, first what its blocking wait moved to its landing list, then from its lane, recording
  * each in its in-flight hash (the reliable-queue pattern) and counting them out of the depth.
+ * With a resync (after the consumer's connection came back, to a Redis that may have failed over to a
+ * replica that missed the last writes), its in-flight hash is first made exactly what it runs: a record of
+ * a request it finished before the failover would otherwise stay for good, and its listener would wait
+ * for a reply that never comes.
  * A consumer settled as dead takes nothing (-1): it was cut off from Redis past its lease, say, and its
  * requests were answered for it; what its blocking wait moved since goes back to the front of the lane.
  * KEYS: inflight, landing, lane, depth, settled
- * ARGV: want, then the ids of completed requests
+ * ARGV: want, resync count R (-1: no resync), then R (id, element) it runs, then the ids of completed requests
  * Returns the taken elements, oldest first, or -1.
  */
 const TAKE = `
-if #ARGV > 1 then redis.call('HDEL', KEYS[1], unpack(ARGV, 2)) end
 if redis.call('EXISTS', KEYS[5]) == 1 then
   local waiting = redis.call('LRANGE', KEYS[2], 0, -1)
   for i = #waiting, 1, -1 do redis.call('LPUSH', KEYS[3], waiting[i]) end
   redis.call('DEL', KEYS[2])
   return -1
 end
+local resync = tonumber(ARGV[2])
+local first_done = 3
+if resync >= 0 then
+  redis.call('DEL', KEYS[1])
+  if resync > 0 then redis.call('HSET', KEYS[1], unpack(ARGV, 3, 2 + 2 * resync)) end
+  first_done = 3 + 2 * resync
+end
+if #ARGV >= first_done then redis.call('HDEL', KEYS[1], unpack(ARGV, first_done)) end
 local want = tonumber(ARGV[1])
 if want <= 0 then return {} end
 local taken = redis.call('LPOP', KEYS[2], want) or {}

@@ -197,34 +197,48 @@ async function connect(parts: Parts, presence: ListenerPresenceWriter, log: Logg
 
 /**
  * When either connection comes back after an outage, ask the queue where every pending request is: Redis
- * may have come back empty (the queue lost them), or replies may have been published while this listener
- * was not subscribed. Each lost request is answered, not left to hang.
+ * may have come back empty (the queue lost them), or as another server (a Sentinel failover promoted a
+ * replica that may have missed the last writes), or replies may have been published while this listener
+ * was not subscribed. Each lost request is answered, not left to hang. A check that fails (the connection
+ * dropped again: a failover moves connections twice) is tried again until one succeeds.
  */
 async function checkAfterReconnects(connections: Redis[], parts: Parts, log: Logger): Promise<void> {
   const marker = listenerMarkerKey(parts.listenerId);
   const token = randomBytes(8).toString('hex');
   const leaveMarker = () => parts.connection.set(marker, token, 'EX', MARKER_TTL_S);
   await leaveMarker();
+  let server = await serverRunId(parts.connection);
   let timer: NodeJS.Timeout | undefined;
   const check = async () => {
-    const lost = (await parts.connection.get(marker)) !== token;
+    const runId = await serverRunId(parts.connection);
+    const emptied = (await parts.connection.get(marker)) !== token;
+    const otherServer = runId !== server;
     log.info(
-      { pending: parts.pending.size, redisLostData: lost },
+      { pending: parts.pending.size, redisLostData: emptied, otherServer },
       'Redis is back: checking the requests in flight',
     );
-    parts.pending.checkAfterReconnect(lost);
+    parts.pending.checkAfterReconnect(emptied || otherServer);
+    server = runId;
     await leaveMarker();
     await parts.states.refresh();
   };
-  for (const connection of connections) {
-    connection.on('ready', () => {
-      clearTimeout(timer);
-      timer = setTimeout(() => {
-        check().catch((error: unknown) => log.warn({ err: error }, 'requests not checked after a reconnect'));
-      }, RECONNECT_GRACE_MS);
-      timer.unref();
-    });
-  }
+  const schedule = () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => {
+      check().catch((error: unknown) => {
+        log.warn({ err: error }, 'requests not checked after a reconnect; trying again');
+        schedule();
+      });
+    }, RECONNECT_GRACE_MS);
+    timer.unref();
+  };
+  for (const connection of connections) connection.on('ready', schedule);
+}
+
+/** The answering server's run_id: it changes when Redis restarts, or when a failover puts another in its place. */
+async function serverRunId(connection: Redis): Promise<string> {
+  const info = await connection.info('server');
+  return /^run_id:(\w+)/m.exec(info)?.[1] ?? '';
 }
 
 /** One log line per outage and connection, not one per reconnection attempt. */

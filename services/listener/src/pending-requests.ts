@@ -31,13 +31,14 @@ export class PendingRequests {
 
   /**
    * After a reconnect, ask the queue where requests are: those a worker runs (their replies may have been
-   * published while this listener was not subscribed), and, when Redis came back without its data, the
-   * queued ones too (the queue lost them). A queued request in a Redis that kept its data is still queued;
-   * locating it would only scan its list.
+   * published while this listener was not subscribed), and, when Redis came back without its data or as
+   * another server (a failover), the queued ones too: a worker may have taken one and answered it while this
+   * listener was away, or the queue lost it. A queued request in the same Redis, which kept its data, is
+   * still queued; locating it would only scan its list.
    */
-  checkAfterReconnect(redisLostData: boolean): void {
+  checkAfterReconnect(everything: boolean): void {
     for (const { request } of this.all.values()) {
-      if (redisLostData || request.state === 'Running') void request.check();
+      if (everything || request.state === 'Running') void request.check();
     }
   }
 }
