@@ -67,6 +67,7 @@ case "${1:-}" in
     ensure_tool openssl openssl "the https suites make their certificates with it"
     ensure_tool curl curl "the https suites are clients with curl -k and curl --http2"
     ensure_tool nghttp nghttp2-client "the HTTP/2 suites talk to the listener with nghttp"
+    ensure_tool ip iproute2 "the scale-out suites make simulated machines with ip netns (as root)"
     $PNPM run lint
     exec $PNPM exec vitest run
     ;;
