@@ -32,7 +32,8 @@ export const errorCatalogue = define({
     status: 500,
     substatus: 0,
     title: 'Internal Server Error',
-    message: 'REDIS_URL does not name a Redis, or a Sentinel group, in a form w3pool reads (docs/scale-out.md).',
+    message:
+      'REDIS_URL does not name a Redis, or a Sentinel group, in a form w3pool reads (docs/scale-out.md).',
   },
   CONFIG_UNREADABLE: {
     status: 500,

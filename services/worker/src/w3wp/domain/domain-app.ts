@@ -36,6 +36,12 @@ export interface ApplicationDomainThread {
 }
 
 /**
+ * Its queue consumer's requests were answered for it (its lease expired while Redis was out of reach): the
+ * worker takes no more, so its host replaces it with one whose consumers are new.
+ */
+const SETTLED_WHILE_AWAY = 'its queue consumer was settled as dead while it was out of reach';
+
+/**
  * One application domain's composition root, inside its thread: its own Redis connections, control
  * channel, pipeline (its extensions, loaded here) and queue consumer. The domain takes its application's
  * requests and publishes their replies itself: relaying them through the process's main thread would cost
@@ -93,13 +99,7 @@ export async function buildDomain(
     onRequests: (requests) => runner.run(requests),
     onError: (error, what) => outage.report(error, what),
     onUnheard: (channel) => runner.unheard(channel),
-    // Its requests were answered for it (its lease expired while Redis was out of reach): this worker
-    // takes no more, so its host replaces it with one whose consumers are new.
-    onSettled: () =>
-      report({
-        type: 'unhealthy',
-        reason: 'its queue consumer was settled as dead while it was out of reach',
-      }),
+    onSettled: () => report({ type: 'unhealthy', reason: SETTLED_WHILE_AWAY }),
   });
   const runner = new RequestRunner(
     consumer,
