@@ -53,6 +53,24 @@ describe('QueueConsumer', () => {
   };
   const count = (list: unknown[], n: number, what: string) =>
     eventually(() => (list.length >= n ? true : undefined), what);
+  /** A plain consumer with its own connections: `redis` given when the test cuts it. */
+  const plainConsumer = (
+    consumerId: string,
+    capacity: number,
+    options: { redis?: Redis; onRequests?: (requests: TakenRequest[]) => void } = {},
+  ) =>
+    new QueueConsumer<string>({
+      redis: options.redis ?? createRedis(server.url, 'worker'),
+      blocking: createRedis(server.url, 'blocking'),
+      pool: 'P',
+      siteId: 1,
+      appPath: '/',
+      consumerId,
+      capacity,
+      encodeBatch: (m) => Buffer.from(m.join()),
+      onRequests: options.onRequests ?? (() => undefined),
+      onError: () => undefined,
+    });
   const enqueue = async (n: number) => {
     const entries = Array.from({ length: n }, () => queue.entry(testJob()));
     await Promise.all(entries.map((e) => queue.enqueue(e)));
@@ -161,18 +179,7 @@ describe('QueueConsumer', () => {
     const [second] = await enqueue(1);
     expect(await queue.locate(second!)).toEqual({ state: 'queued' });
     expect(await queue.locate(first!)).toEqual({ state: 'gone' });
-    const again = new QueueConsumer<string>({
-      redis: createRedis(server.url, 'worker'),
-      blocking: createRedis(server.url, 'blocking'),
-      pool: 'P',
-      siteId: 1,
-      appPath: '/',
-      consumerId: consumer.id,
-      capacity: 1,
-      encodeBatch: (m) => Buffer.from(m.join()),
-      onRequests: () => undefined,
-      onError: () => undefined,
-    });
+    const again = plainConsumer(consumer.id, 1);
     await expect(again.start()).rejects.toThrow(/settled as dead/);
   });
 
@@ -181,18 +188,7 @@ describe('QueueConsumer', () => {
   it('is settled by anyone once its heartbeats stop for longer than the lease; a live one is not', async () => {
     const [held, waiting] = await enqueue(2);
     const silentRedis = createRedis(server.url, 'worker');
-    const silent = new QueueConsumer<string>({
-      redis: silentRedis,
-      blocking: createRedis(server.url, 'blocking'),
-      pool: 'P',
-      siteId: 1,
-      appPath: '/',
-      consumerId: 'gone.1',
-      capacity: 1,
-      encodeBatch: (m) => Buffer.from(m.join()),
-      onRequests: () => undefined,
-      onError: () => undefined,
-    });
+    const silent = plainConsumer('gone.1', 1, { redis: silentRedis });
     open.push(silent);
     await silent.start();
     await eventually(
@@ -222,17 +218,9 @@ describe('QueueConsumer', () => {
     const [finished, still] = await enqueue(2);
     const redis = createRedis(server.url, 'worker');
     const taken: TakenRequest[] = [];
-    const consumer = new QueueConsumer<string>({
+    const consumer = plainConsumer('failover.1', 2, {
       redis,
-      blocking: createRedis(server.url, 'blocking'),
-      pool: 'P',
-      siteId: 1,
-      appPath: '/',
-      consumerId: 'failover.1',
-      capacity: 2,
-      encodeBatch: (m) => Buffer.from(m.join()),
       onRequests: (requests) => taken.push(...requests),
-      onError: () => undefined,
     });
     open.push(consumer);
     await consumer.start();
