@@ -47,11 +47,16 @@ export function createRedis(url: string, role: RedisRole, options: RedisOptions 
 }
 
 /**
- * ioredis asks the sentinels for the primary, and checks with ROLE that it is one. failoverDetector
- * listens for +switch-master on the sentinels, so a failover moves every connection at once instead of
- * when each next fails. A demoted primary can still be connected for a moment and answers writes with
- * READONLY: that connection is dropped and made again to whoever the sentinels name now. The command that
- * met READONLY is resent only for roles that keep commands across reconnects (a w3wp's completions).
+ * ioredis asks the sentinels for the primary, and checks with ROLE that it is one; every reconnect asks
+ * again, so a connection that lost its primary finds the promoted replica by itself. A demoted primary that
+ * is still reachable answers writes with READONLY: that connection is dropped and made again to whoever the
+ * sentinels name now. The command that met READONLY is resent only for roles that keep commands across
+ * reconnects (a w3wp's completions).
+ *
+ * ioredis's failoverDetector (which drops every connection on the sentinels' +switch-master) is left off: in
+ * ioredis 6, a +switch-master that arrives while a connection is already reconnecting (its primary died)
+ * aborts that reconnect with "Connection is closed." and ends the connection for good. Chaos fault 5 caught
+ * a w3wp domain that never reconnected that way.
  */
 function sentinelOptions(
   endpoint: Extract<RedisEndpoint, { kind: 'sentinel' }>,
@@ -66,7 +71,6 @@ function sentinelOptions(
     ...(endpoint.password ? { password: endpoint.password } : {}),
     ...(endpoint.sentinelPassword ? { sentinelPassword: endpoint.sentinelPassword } : {}),
     sentinelRetryStrategy: reconnectDelayMs,
-    failoverDetector: true,
     reconnectOnError: (error) => (error.message.startsWith('READONLY') ? (resend ? 2 : 1) : false),
   };
 }
