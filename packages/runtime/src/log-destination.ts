@@ -12,6 +12,11 @@ export interface LogDestinationLimits {
   backlogBytes: number;
 }
 
+/** How often a backlog is tried again while nothing new is logged. */
+const RETRY_MS = 100;
+/** The last wait for a stalled reader when the process exits. */
+const EXIT_FLUSH_MS = 1000;
+
 export const DEFAULT_LOG_LIMITS: LogDestinationLimits = {
   stallLimitMs: 2_000,
   backlogBytes: 8 * 1024 * 1024,
@@ -34,6 +39,9 @@ export class LogDestination {
   private gaveUp = false;
   private dropped = 0;
   private gone = false;
+  private retry: NodeJS.Timeout | undefined;
+  /** While the process exits: the one last wait for the reader, bounded. */
+  private exitDeadline: number | undefined;
   onRecovered: (dropped: number, stalledMs: number) => void = () => undefined;
 
   constructor(
@@ -51,14 +59,17 @@ export class LogDestination {
       maxLength: limits.backlogBytes,
       retryEAGAIN: () => this.keepWaiting(),
     });
-    // 'write' also fires, with 0, for each retry of a full pipe: only bytes written mean the reader reads.
-    this.boom.on('write', (bytes: number) => {
-      if (bytes > 0) this.drained();
-    });
+    // In sync mode sonic-boom emits 'drain' (on the next tick) once a write leaves nothing kept: the
+    // stall is over then, not at the first partial write, and until then no write waits again.
+    this.boom.on('drain', () => this.drained());
     this.boom.on('drop', () => (this.dropped += 1));
+    // What is still kept when the process exits gets one last chance, of at most EXIT_FLUSH_MS: these are
+    // often the lines that say why it exits.
+    process.once('exit', () => this.flushOnExit());
     this.boom.on('error', (error: NodeJS.ErrnoException) => {
-      // A full pipe after giving up: the line stays in the backlog and goes with the next write.
-      if (error.code === 'EAGAIN' || error.code === 'EBUSY') return;
+      // A full pipe after giving up: the lines stay in the backlog, and go with the next write or the next
+      // retry, whichever comes first (a quiet service must not hold its last lines until it logs again).
+      if (error.code === 'EAGAIN' || error.code === 'EBUSY') return this.retryLater();
       // EPIPE and the like: nobody will ever read this pipe again.
       this.gone = true;
     });
@@ -69,7 +80,28 @@ export class LogDestination {
     this.boom.write(line);
   }
 
+  private retryLater(): void {
+    if (this.retry) return;
+    this.retry = setTimeout(() => {
+      this.retry = undefined;
+      // An empty write makes sonic-boom try to write what it holds.
+      if (this.gaveUp && !this.gone) this.boom.write('');
+    }, RETRY_MS);
+    this.retry.unref();
+  }
+
+  private flushOnExit(): void {
+    if (!this.gaveUp || this.gone) return;
+    this.exitDeadline = Date.now() + EXIT_FLUSH_MS;
+    try {
+      this.boom.flushSync();
+    } catch {
+      // The reader did not read in time: what is left is lost with the process.
+    }
+  }
+
   private keepWaiting(): boolean {
+    if (this.exitDeadline !== undefined) return Date.now() < this.exitDeadline;
     if (this.gaveUp) return false;
     const now = Date.now();
     this.stalledSince ??= now;
@@ -79,14 +111,14 @@ export class LogDestination {
   }
 
   private drained(): void {
-    const since = this.stalledSince;
+    const since = this.stalledSince ?? Date.now();
     this.stalledSince = undefined;
-    if (!this.gaveUp || since === undefined) return;
+    if (!this.gaveUp) return;
     this.gaveUp = false;
     const dropped = this.dropped;
     this.dropped = 0;
-    // After the write that is being released: reporting from inside it would reorder the backlog.
-    queueMicrotask(() => this.onRecovered(dropped, Date.now() - since));
+    // The backlog is empty now, so the report itself is never dropped.
+    this.onRecovered(dropped, Date.now() - since);
   }
 }
 
